@@ -1,0 +1,47 @@
+# wholechild: one command per habit, the same locally and in CI.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= var/demo
+DEMO_CHILDREN ?= 5000
+
+.PHONY: help setup demo test test-all check bench clean
+
+help:
+	@echo "make demo      set up, synthesise a council, ingest it (SQLite), print the reconciliation"
+	@echo "make test      set up and run the tests (PostgreSQL tests skip unless it is reachable)"
+	@echo "make test-all  the tests including slow suites"
+	@echo "make check     ruff + mypy"
+	@echo "make bench     throughput figures (synth, ingest) on SQLite and PostgreSQL"
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	$(BIN)/wholechild synth --children $(DEMO_CHILDREN) --seed 1 --out $(DEMO_DIR)/council
+	WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db $(BIN)/wholechild ingest $(DEMO_DIR)/council
+
+test: setup
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test-all: setup
+	$(BIN)/python -m pytest -q
+
+check: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

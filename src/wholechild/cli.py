@@ -1,0 +1,275 @@
+"""The command line: ``wholechild --help``.
+
+Exit codes (one place; see README):
+  0  done
+  1  done, but a file could not be read, or (with --strict) rows were quarantined
+  2  a usage problem (bad argument, missing path)
+  3  configuration problem (WHOLECHILD_* settings)
+  4  the store could not be reached or opened
+  5  an input file could not be read at all
+  70 an internal error (a bug): the details go to the log file, never to the screen
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import sys
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from wholechild.errors import UserError
+from wholechild.settings import Settings, load_settings
+
+EXIT_PROBLEMS = 1
+EXIT_INTERNAL = 70
+INTERNAL_LOG = Path("var/log/wholechild-errors.log")
+
+app = typer.Typer(
+    help="wholechild: an open, audited information platform for children's services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The store: create or upgrade its schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+errors = Console(stderr=True)
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    )
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Folder to write the extracts into.")],
+    children: Annotated[int, typer.Option(min=1, help="How many children.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+) -> None:
+    """Write a synthetic council: each agency's extract in its native format, plus ground truth."""
+    from wholechild.synth import synthesise
+
+    with _progress() as progress:
+        task = progress.add_task("synthesising", total=None)
+
+        def tick(stage: str, done: int) -> None:
+            progress.update(task, description=f"{stage}: {done:,}")
+
+        summary = synthesise(children=children, seed=seed, out_dir=out, progress=tick)
+    table = Table("file", "rows", title=f"Synthetic council: {children:,} children, seed {seed}")
+    for name, rows in sorted(summary.files.items()):
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(f"written to {out} in {summary.seconds:.1f} s")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files, or folders of files, to load.")],
+    format_name: Annotated[
+        str, typer.Option("--format", help="auto|cin|ssda903|sen2|school-census|annex-a|csv")
+    ] = "auto",
+    mapping: Annotated[
+        Path | None, typer.Option(help="YAML column mapping for an agency CSV/XLSX.")
+    ] = None,
+    source_system: Annotated[str | None, typer.Option(help="Override the source system.")] = None,
+    agreement: Annotated[
+        str | None, typer.Option(help="The data-sharing agreement the data arrived under.")
+    ] = None,
+    findings_out: Annotated[
+        Path | None, typer.Option("--findings", help="Write every finding to this CSV.")
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any row is quarantined.")] = False,
+    actor: Annotated[str, typer.Option(help="Who is loading (recorded in the audit).")] = "cli",
+) -> None:
+    """Load agency files; report every problem (file, row, field, rule, fix) and reconcile."""
+    from wholechild.actions.ingest import FileReport, ingest_file
+    from wholechild.formats.discover import plan_files
+
+    settings = load_settings()
+    engine = _open_store(settings)
+    fmt = "mapped" if format_name == "csv" else format_name
+    reports: list[FileReport] = []
+    with _progress() as progress:
+        for planned in plan_files(paths, mapping=mapping, source_system=source_system):
+            task = progress.add_task(planned.path.name, total=None)
+            reports.append(
+                ingest_file(
+                    engine,
+                    planned.path,
+                    actor=actor,
+                    purpose="data load",
+                    format_name="mapped" if planned.options.mapping else fmt,
+                    options=planned.options,
+                    agreement_ref=agreement,
+                    chunk_rows=settings.ingest_chunk_rows,
+                    progress=_ticker(progress, task),
+                )
+            )
+            progress.remove_task(task)
+    _print_reconciliation(reports)
+    if findings_out is not None:
+        _write_findings(findings_out, reports)
+    unreadable = any(r.outcome == "unreadable" for r in reports)
+    quarantined = any(r.rows_quarantined for r in reports)
+    if unreadable or (strict and quarantined):
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _ticker(progress: Progress, task: Any) -> Callable[[int], None]:
+    def tick(rows: int) -> None:
+        progress.update(task, description=f"{rows:,} rows")
+
+    return tick
+
+
+def _open_store(settings: Settings) -> Any:
+    from wholechild.storage.db import make_engine, migrate
+
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return engine
+
+
+def _print_reconciliation(reports: Sequence[Any]) -> None:
+    table = Table(
+        "file",
+        "format",
+        "read",
+        "loaded",
+        "quarantined",
+        "records",
+        "events",
+        "errors",
+        "warnings",
+        "reconciles",
+        title="Ingestion: rows read = loaded + quarantined",
+    )
+    for r in reports:
+        if r.outcome == "unreadable":
+            table.add_row(r.file, "-", "-", "-", "-", "-", "-", "-", "-", "not read")
+            continue
+        status = (
+            "already loaded" if r.outcome == "already_loaded" else ("yes" if r.reconciles else "NO")
+        )
+        table.add_row(
+            r.file,
+            r.format or "-",
+            f"{r.rows_read:,}",
+            f"{r.rows_loaded:,}",
+            f"{r.rows_quarantined:,}",
+            f"{r.records:,}",
+            f"{r.events:,}",
+            f"{_count(r, 'error'):,}",
+            f"{_count(r, 'warning'):,}",
+            status,
+        )
+    console.print(table)
+    for r in reports:
+        _print_findings(r)
+
+
+def _count(report: Any, severity: str) -> int:
+    return sum(1 for f in report.findings if f.severity.value == severity)
+
+
+def _print_findings(report: Any, limit: int = 10) -> None:
+    if report.error:
+        errors.print(f"[bold]{report.file}[/]: {report.error}")
+    if not report.findings:
+        return
+    by_rule = Counter(f.rule for f in report.findings)
+    summary = ", ".join(f"{rule} x{n:,}" for rule, n in by_rule.most_common())
+    console.print(f"\n[bold]{report.file}[/]: {len(report.findings):,} findings ({summary})")
+    for f in report.findings[:limit]:
+        where = f"row {f.row}" if f.row is not None else "file"
+        console.print(
+            f"  {f.severity.value:7} {where}, {f.field or '-'}: [{f.rule}] {f.message}. "
+            f"Fix: {f.fix}",
+            markup=False,
+            highlight=False,
+        )
+    if len(report.findings) > limit:
+        console.print(f"  ... and {len(report.findings) - limit:,} more (--findings FILE.csv)")
+
+
+def _write_findings(path: Path, reports: Sequence[Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "row", "field", "rule", "severity", "message", "fix"])
+        for r in reports:
+            for f in r.findings:
+                writer.writerow(
+                    [r.file, f.row, f.field, f.rule, f.severity.value, f.message, f.fix]
+                )
+    console.print(f"findings written to {path}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the store's schema to the current version."""
+    from wholechild.storage.db import describe
+
+    engine = _open_store(load_settings())
+    console.print(f"store at {describe(engine)} is up to date")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except UserError as exc:
+        errors.print(f"error: {exc}", markup=False, highlight=False)
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        errors.print("interrupted: the batch in progress was rolled back; nothing half-written")
+        raise SystemExit(130) from None
+    except Exception:  # noqa: BLE001 - the one place bugs are caught, logged, never shown raw
+        INTERNAL_LOG.parent.mkdir(parents=True, exist_ok=True)
+        with INTERNAL_LOG.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {datetime.now(UTC).isoformat()}\n{traceback.format_exc()}\n")
+        errors.print(
+            f"internal error: this is a bug in wholechild, not in your data. The details are "
+            f"in {INTERNAL_LOG}; please report them. Any batch in progress was rolled back."
+        )
+        raise SystemExit(EXIT_INTERNAL) from None
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the CLI with user errors mapped to exit codes, never a traceback."""
+    with _user_errors():
+        app(args=list(argv) if argv is not None else None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Storage: the SQLAlchemy schema, migrations and the engine (SQLite or PostgreSQL)."""

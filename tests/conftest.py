@@ -1,0 +1,85 @@
+"""Shared fixtures: a migrated store on SQLite and on PostgreSQL, and the sample files.
+
+PostgreSQL tests skip when it is unreachable, unless WHOLECHILD_REQUIRE_POSTGRES=1 (as CI sets),
+in which case they fail: the production store is never silently untested.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from wholechild.storage.db import make_engine, migrate
+from wholechild.storage.schema import Base
+
+REPO = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get(
+    "WHOLECHILD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def samples_dir() -> Path:
+    return Path(os.environ.get("WHOLECHILD_SAMPLES", REPO.parent / "shared" / "samples"))
+
+
+@pytest.fixture
+def samples() -> Path:
+    folder = samples_dir()
+    if not folder.is_dir():
+        pytest.skip(f"shared sample files not found at {folder} (set WHOLECHILD_SAMPLES)")
+    return folder
+
+
+def _postgres_unavailable(reason: str) -> None:
+    if os.environ.get("WHOLECHILD_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL is required (WHOLECHILD_REQUIRE_POSTGRES=1) but {reason}")
+    pytest.skip(f"PostgreSQL not reachable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway database on the PostgreSQL server, migrated once, dropped at the end."""
+    name = f"wholechild_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is "unreachable"
+        _postgres_unavailable(f"{type(exc).__name__} at {PG_ADMIN_URL}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty store: each test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'wholechild.db'}")
+        migrate(engine)
+    else:
+        engine = make_engine(request.getfixturevalue("postgres_url"))
+        _truncate_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store_url(store: Engine) -> str:
+    return store.url.render_as_string(hide_password=False)
