@@ -80,7 +80,7 @@ def bench_size(children: int, repeat: int, stores: list[str], folder: Path) -> l
 
     def synth_once() -> tuple[float, int]:
         summary = synthesise(children=children, seed=1, out_dir=council)
-        return summary.seconds, sum(summary.files.values())
+        return summary.seconds, sum(summary.rows.values())
 
     lines = []
     seconds, rows = median_of(repeat, synth_once)

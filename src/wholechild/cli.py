@@ -86,7 +86,7 @@ def synth(
 
         summary = synthesise(children=children, seed=seed, out_dir=out, progress=tick)
     table = Table("file", "rows", title=f"Synthetic council: {children:,} children, seed {seed}")
-    for name, rows in sorted(summary.files.items()):
+    for name, rows in sorted(summary.rows.items()):
         table.add_row(name, f"{rows:,}")
     console.print(table)
     console.print(f"written to {out} in {summary.seconds:.1f} s")
@@ -203,23 +203,28 @@ def _count(report: Any, severity: str) -> int:
 
 
 def _print_findings(report: Any, limit: int = 10) -> None:
+    """Per file: the count of each rule, with its first occurrence as an example."""
     if report.error:
         errors.print(f"[bold]{report.file}[/]: {report.error}")
     if not report.findings:
         return
+    first: dict[str, Any] = {}
+    for finding in report.findings:
+        first.setdefault(finding.rule, finding)
     by_rule = Counter(f.rule for f in report.findings)
-    summary = ", ".join(f"{rule} x{n:,}" for rule, n in by_rule.most_common())
-    console.print(f"\n[bold]{report.file}[/]: {len(report.findings):,} findings ({summary})")
-    for f in report.findings[:limit]:
+    console.print(f"\n[bold]{report.file}[/]: {len(report.findings):,} findings")
+    for rule, count in by_rule.most_common(limit):
+        f = first[rule]
         where = f"row {f.row}" if f.row is not None else "file"
+        fix = f" Fix: {f.fix}" if f.fix else ""
         console.print(
-            f"  {f.severity.value:7} {where}, {f.field or '-'}: [{f.rule}] {f.message}. "
-            f"Fix: {f.fix}",
+            f"  {count:>6,} x {f.severity.value:7} [{rule}] e.g. {where}, {f.field or '-'}: "
+            f"{f.message}.{fix}",
             markup=False,
             highlight=False,
         )
-    if len(report.findings) > limit:
-        console.print(f"  ... and {len(report.findings) - limit:,} more (--findings FILE.csv)")
+    if len(by_rule) > limit:
+        console.print(f"  ... and {len(by_rule) - limit} more rules (--findings FILE.csv)")
 
 
 def _write_findings(path: Path, reports: Sequence[Any]) -> None:
