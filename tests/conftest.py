@@ -24,7 +24,24 @@ PG_ADMIN_URL = os.environ.get(
 
 
 def samples_dir() -> Path:
-    return Path(os.environ.get("WHOLECHILD_SAMPLES", REPO.parent / "shared" / "samples"))
+    """The shared public sample files: WHOLECHILD_SAMPLES, else ../shared/samples."""
+    return Path(os.environ.get("WHOLECHILD_SAMPLES") or REPO.parent / "shared" / "samples")
+
+
+def sample_folder(name: str) -> Path:
+    """A folder under the samples folder; the test skips, saying where it looked, if absent."""
+    path = samples_dir() / name
+    if not path.is_dir():
+        pytest.skip(f"sample folder {path} not found (set WHOLECHILD_SAMPLES)")
+    return path
+
+
+def sample_file(*parts: str) -> Path:
+    """A file under the samples folder; the test skips, saying where it looked, if absent."""
+    path = samples_dir().joinpath(*parts)
+    if not path.is_file():
+        pytest.skip(f"sample file {path} not found (set WHOLECHILD_SAMPLES)")
+    return path
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook, load_workbook
 
+from conftest import sample_file
 from wholechild.core.records import FileReading, Row, Severity
 from wholechild.formats import LoadOptions, read_head
 from wholechild.formats.annex_a import FORMAT
@@ -28,14 +27,7 @@ EXPECTED = {
 
 
 def sample() -> Path:
-    folder = Path(
-        os.environ.get("WHOLECHILD_SAMPLES")
-        or Path(__file__).resolve().parents[2] / "shared" / "samples"
-    )
-    path = folder / "annex_a" / "Annex_A_2024_Jan.xlsx"
-    if not path.is_file():
-        pytest.skip(f"Annex A sample not found under {folder} (set WHOLECHILD_SAMPLES)")
-    return path
+    return sample_file("annex_a", "Annex_A_2024_Jan.xlsx")
 
 
 def read(path: Path) -> tuple[list[Row], FileReading]:

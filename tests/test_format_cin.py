@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from conftest import sample_folder
 from wholechild.core.records import FileReading, Row, Severity
 from wholechild.errors import InputFileError
 from wholechild.formats import LoadOptions, read_head
@@ -20,13 +20,7 @@ EVENT_TYPES = {"cin_episodes", "cin_assessments", "cin_plans", "s47_enquiry", "c
 
 
 def samples() -> Path:
-    folder = Path(
-        os.environ.get("WHOLECHILD_SAMPLES")
-        or Path(__file__).resolve().parents[2] / "shared" / "samples"
-    )
-    if not (folder / "cin").is_dir():
-        pytest.skip(f"CIN sample files not found under {folder} (set WHOLECHILD_SAMPLES)")
-    return folder / "cin"
+    return sample_folder("cin")
 
 
 def read(path: Path, options: LoadOptions | None = None) -> tuple[list[Row], FileReading]:

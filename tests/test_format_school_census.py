@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import csv
-import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from conftest import sample_folder
 from wholechild.core.records import FileReading, Row, Severity
 from wholechild.formats import LoadOptions, read_head
 from wholechild.formats.school_census import FORMAT
 
 
 def samples() -> Path:
-    folder = Path(
-        os.environ.get("WHOLECHILD_SAMPLES")
-        or Path(__file__).resolve().parents[2] / "shared" / "samples"
-    )
-    if not (folder / "school_census").is_dir():
-        pytest.skip(f"school census samples not found under {folder} (set WHOLECHILD_SAMPLES)")
-    return folder / "school_census"
+    return sample_folder("school_census")
 
 
 def read(path: Path) -> list[Row]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from conftest import sample_file
 from wholechild.core.records import FileReading, Row, Severity
 from wholechild.formats import LoadOptions, read_head
 from wholechild.formats.cin import FORMAT as CIN
@@ -20,15 +20,8 @@ NO_SCHEMA = LoadOptions(extra={"xsd": "no-such-schema.xsd"})
 
 
 def sen2_samples() -> Path:
-    """The folder holding the SEN2 mockup: ``<samples>/sen2``, else ``/tmp/sen2``."""
-    folder = Path(
-        os.environ.get("WHOLECHILD_SAMPLES")
-        or Path(__file__).resolve().parents[2] / "shared" / "samples"
-    )
-    for candidate in (folder / "sen2", Path("/tmp/sen2")):
-        if (candidate / MOCKUP).is_file():
-            return candidate
-    pytest.skip(f"{MOCKUP} not found in {folder / 'sen2'} or /tmp/sen2 (set WHOLECHILD_SAMPLES)")
+    """The folder holding the SEN2 mockup and schema: ``<samples>/sen2``."""
+    return sample_file("sen2", MOCKUP).parent
 
 
 def mockup_options(folder: Path) -> LoadOptions:

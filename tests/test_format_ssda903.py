@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from conftest import sample_folder
 from wholechild.core.records import FileReading, Row, Severity
 from wholechild.formats import LoadOptions, read_head
 from wholechild.formats.ssda903 import FORMAT
 
 
 def samples() -> Path:
-    folder = Path(
-        os.environ.get("WHOLECHILD_SAMPLES")
-        or Path(__file__).resolve().parents[2] / "shared" / "samples"
-    )
-    if not (folder / "ssda903").is_dir():
-        pytest.skip(f"SSDA903 sample files not found under {folder} (set WHOLECHILD_SAMPLES)")
-    return folder / "ssda903"
+    return sample_folder("ssda903")
 
 
 def read(path: Path) -> tuple[list[Row], FileReading]:

@@ -1,7 +1,9 @@
 """Standardise a source record: the normalised forms stored beside the values as received.
 
-Identifier check-digit failures, unknown codes and impossible dates become findings on a
-record that still loads: identifiers are sometimes wrong, and the record still matters.
+Identifier check-digit failures, malformed postcodes and impossible dates become findings on a
+record that still loads: identifiers are sometimes wrong, and the record still matters. Code
+lists (sex, ethnicity) are checked by each format's loader, which knows the codes its
+collection allows; here an unknown code simply normalises to ``None``.
 """
 
 from __future__ import annotations
@@ -59,31 +61,6 @@ def _id_finding(name: str, field: str, result: IdCheck, row: int) -> Finding | N
     )
 
 
-def _code_findings(record: SourceRecordIn, std: Standardised, row: int) -> list[Finding]:
-    findings = []
-    if record.sex and std.sex is None:
-        findings.append(
-            Finding(
-                "sex.unknown_code",
-                "sex is not a known code",
-                "use 1/2 (CIN, SSDA903), M/F/U (school census, SEN2)",
-                row=row,
-                field="sex",
-            )
-        )
-    if record.ethnicity and std.ethnicity is None:
-        findings.append(
-            Finding(
-                "ethnicity.unknown_code",
-                "ethnicity is not a DfE ethnicity code",
-                "use one of the 20 DfE main codes (WBRI, APKN, BAFR, ...)",
-                row=row,
-                field="ethnicity",
-            )
-        )
-    return findings
-
-
 def standardise(
     record: SourceRecordIn, *, row: int, today: date
 ) -> tuple[Standardised, list[Finding]]:
@@ -108,7 +85,7 @@ def standardise(
         _id_finding("uln", "ULN", std.uln_check, row),
         _id_finding("nhs_number", "NHS number", std.nhs_number_check, row),
     ]
-    findings = [f for f in checks if f is not None] + _code_findings(record, std, row)
+    findings = [f for f in checks if f is not None]
     findings += _postcode_and_date_findings(record, row, today)
     return std, findings
 
