@@ -16,6 +16,7 @@ from wholechild.core.identifiers import (
     nhs_check_digit,
     uln_check_digit,
     upn_check_letter,
+    upn_unknown_code,
 )
 
 nine_digits = st.text(alphabet="0123456789", min_size=9, max_size=9)
@@ -112,3 +113,14 @@ def test_checkers_are_total(value: str) -> None:
 def test_test_range() -> None:
     assert is_test_nhs_number("999 123 4567")
     assert not is_test_nhs_number("4010232137")
+
+
+@pytest.mark.parametrize("code", ["UN1", "un4", "UN10"])
+def test_upn_unknown_codes_are_reasons_not_bad_upns(code: str) -> None:
+    assert upn_unknown_code(code) == code.upper()
+    assert check_upn(code) is IdCheck.MISSING
+
+
+def test_a_real_upn_is_not_an_unknown_code() -> None:
+    assert upn_unknown_code("H801200001001") is None
+    assert upn_unknown_code("UN11") is None

@@ -199,3 +199,17 @@ def test_finding_severities_are_stored(store: Engine, tmp_path: Path) -> None:
     with store.connect() as conn:
         severities = set(conn.execute(select(IngestFinding.severity)).scalars())
     assert Severity.ERROR.value in severities
+
+
+def test_a_upn_field_holding_a_reason_code_is_stored_as_the_reason(
+    store: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nC1,1,01/02/2015,WBRI,UN3,,\n")
+    report = ingest_file(store, path, actor="t", purpose="t")
+    with store.connect() as conn:
+        upn, reason, raw = conn.execute(
+            select(SourceRecord.upn, SourceRecord.upn_unknown, SourceRecord.upn_raw)
+        ).one()
+    assert (upn, reason, raw) == (None, "UN3", "UN3")
+    assert not [f for f in report.findings if f.rule.startswith("upn.")]

@@ -203,23 +203,27 @@ def _count(report: Any, severity: str) -> int:
 
 
 def _print_findings(report: Any, limit: int = 10) -> None:
-    """Per file: the count of each rule, with its first occurrence as an example."""
+    """Per file: each rule needing action, with its count and first occurrence as an example.
+
+    Info notes are counted here and listed in full by --findings.
+    """
     if report.error:
         errors.print(f"[bold]{report.file}[/]: {report.error}")
-    if not report.findings:
+    actionable = [f for f in report.findings if f.severity.value != "info"]
+    if not actionable:
         return
     first: dict[str, Any] = {}
-    for finding in report.findings:
+    for finding in actionable:
         first.setdefault(finding.rule, finding)
-    by_rule = Counter(f.rule for f in report.findings)
-    console.print(f"\n[bold]{report.file}[/]: {len(report.findings):,} findings")
+    by_rule = Counter(f.rule for f in actionable)
+    notes = len(report.findings) - len(actionable)
+    console.print(f"\n[bold]{report.file}[/]: {len(actionable):,} findings (+{notes} info)")
     for rule, count in by_rule.most_common(limit):
         f = first[rule]
         where = f"row {f.row}" if f.row is not None else "file"
-        fix = f" Fix: {f.fix}" if f.fix else ""
         console.print(
             f"  {count:>6,} x {f.severity.value:7} [{rule}] e.g. {where}, {f.field or '-'}: "
-            f"{f.message}.{fix}",
+            f"{f.message}. Fix: {f.fix}",
             markup=False,
             highlight=False,
         )

@@ -322,6 +322,7 @@ class _BatchWriter:
                 "nhs_number_check": std.nhs_number_check.value,
                 "upn": _fit(std.upn, 13),
                 "upn_check": std.upn_check.value,
+                "upn_unknown": std.upn_unknown,
                 "uln": _fit(std.uln, 10),
                 "uln_check": std.uln_check.value,
                 "postcode": std.postcode,

@@ -24,6 +24,10 @@ _NHS_SHAPE = re.compile(r"^\d{10}$")
 _SPACES = re.compile(r"[\s\-]")
 
 
+# Why a child has no UPN (CIN census, SEN2, SSDA903 "UPN" field): UN1 ... UN10.
+UPN_UNKNOWN_CODES = frozenset(f"UN{n}" for n in range(1, 11))
+
+
 class IdCheck(StrEnum):
     """The outcome of checking one identifier."""
 
@@ -52,9 +56,15 @@ def upn_check_letter(body: str) -> str:
     return UPN_ALPHABET[total % 23]
 
 
+def upn_unknown_code(value: str | None) -> str | None:
+    """'UN3' when a UPN field holds a reason for having no UPN (as SSDA903 files do)."""
+    code = clean_identifier(value)
+    return code if code in UPN_UNKNOWN_CODES else None
+
+
 def check_upn(value: str | None) -> IdCheck:
     upn = clean_identifier(value)
-    if upn is None:
+    if upn is None or upn in UPN_UNKNOWN_CODES:
         return IdCheck.MISSING
     if not _UPN_SHAPE.match(upn) or (upn[-1].isalpha() and upn[-1] not in UPN_ALPHABET):
         return IdCheck.BAD_SHAPE

@@ -73,6 +73,7 @@ class SourceRecordIn:
     nhs_number: str | None = None
     upn: str | None = None
     former_upn: str | None = None
+    upn_unknown: str | None = None  # UN1..UN10: why there is no UPN
     uln: str | None = None
     la_child_id: str | None = None
     police_ref: str | None = None

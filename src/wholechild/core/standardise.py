@@ -18,6 +18,7 @@ from wholechild.core.identifiers import (
     check_uln,
     check_upn,
     clean_identifier,
+    upn_unknown_code,
 )
 from wholechild.core.normalise import normalise_name, normalise_postcode
 from wholechild.core.records import Finding, Severity, SourceRecordIn
@@ -33,6 +34,7 @@ class Standardised:
     nhs_number_check: IdCheck
     upn: str | None
     upn_check: IdCheck
+    upn_unknown: str | None
     uln: str | None
     uln_check: IdCheck
     postcode: str | None
@@ -73,8 +75,9 @@ def standardise(
         ethnicity=normalise_ethnicity(record.ethnicity),
         nhs_number=clean_identifier(record.nhs_number),
         nhs_number_check=check_nhs_number(record.nhs_number),
-        upn=clean_identifier(record.upn),
+        upn=None if upn_unknown_code(record.upn) else clean_identifier(record.upn),
         upn_check=check_upn(record.upn),
+        upn_unknown=upn_unknown_code(record.upn) or upn_unknown_code(record.upn_unknown),
         uln=clean_identifier(record.uln),
         uln_check=check_uln(record.uln),
         postcode=normalise_postcode(latest),

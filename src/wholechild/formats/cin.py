@@ -88,6 +88,7 @@ def _record(ids: Element | None, traits: Element | None, reader: FieldReader) ->
         la_child_id=la_child_id,
         upn=text(ids, "UPN"),
         former_upn=text(ids, "FormerUPN"),
+        upn_unknown=text(ids, "UPNunknown"),
         uln=text(ids, "ULN") or text(ids, "UniqueLearnerNumber"),
         date_of_birth=reader.date(ids, "PersonBirthDate"),
         sex=reader.code(ids, sex_tag, SEX_CODES[sex_tag], "sex"),

@@ -95,6 +95,7 @@ def _record(person: Element, reader: FieldReader) -> SourceRecordIn:
         ethnicity=reader.code(person, "Ethnicity", ETHNICITY, "ethnicity", width=4),
         upn=upn,
         uln=uln,
+        upn_unknown=text(person, "UPNunknown"),
         addresses=[AddressIn(postcode=postcode)] if postcode else [],
     )
 

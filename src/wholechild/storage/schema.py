@@ -168,6 +168,7 @@ class SourceRecord(Provenance, Base):
     nhs_number_check: Mapped[str] = mapped_column(String(16), info=OPERATIONAL)
     upn: Mapped[str | None] = mapped_column(String(13), info=IDENTIFYING)
     upn_check: Mapped[str] = mapped_column(String(16), info=OPERATIONAL)
+    upn_unknown: Mapped[str | None] = mapped_column(String(4), info=SPECIAL)  # SSD pers_upn_unknown
     uln: Mapped[str | None] = mapped_column(String(10), info=IDENTIFYING)
     uln_check: Mapped[str] = mapped_column(String(16), info=OPERATIONAL)
     postcode: Mapped[str | None] = mapped_column(String(8), info=IDENTIFYING)  # latest known

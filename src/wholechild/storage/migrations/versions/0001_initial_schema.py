@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 05:48:31.641906
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
@@ -138,6 +138,7 @@ def upgrade() -> None:
         sa.Column("nhs_number_check", sa.String(length=16), nullable=False),
         sa.Column("upn", sa.String(length=13), nullable=True),
         sa.Column("upn_check", sa.String(length=16), nullable=False),
+        sa.Column("upn_unknown", sa.String(length=4), nullable=True),
         sa.Column("uln", sa.String(length=10), nullable=True),
         sa.Column("uln_check", sa.String(length=16), nullable=False),
         sa.Column("postcode", sa.String(length=8), nullable=True),
