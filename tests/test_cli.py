@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from conftest import sample_file
 from ingest_helpers import MAPPING, write_health_csv
 
 WHOLECHILD = [sys.executable, "-m", "wholechild.cli"]
@@ -100,3 +101,23 @@ def test_an_internal_error_goes_to_the_log_not_the_screen(tmp_path: Path) -> Non
     result = run(["db", "upgrade"], tmp_path)
     assert result.returncode in (4, 70)
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_the_schema_folder_is_configurable(tmp_path: Path) -> None:
+    cin = sample_file("cin", "CIN2rows.xml")
+    empty = tmp_path / "no-schemas"
+    empty.mkdir()
+    found = run(
+        ["ingest", str(cin), "--findings", "f1.csv"],
+        tmp_path,
+        WHOLECHILD_SCHEMAS_DIR=str(cin.parent.parent),
+    )
+    missing = run(
+        ["ingest", str(cin), "--findings", "f2.csv"],
+        tmp_path,
+        WHOLECHILD_SCHEMAS_DIR=str(empty),
+        WHOLECHILD_DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}",
+    )
+    assert found.returncode == 0 and missing.returncode == 0
+    assert "xsd.unavailable" not in (tmp_path / "f1.csv").read_text()
+    assert "xsd.unavailable" in (tmp_path / "f2.csv").read_text()

@@ -120,7 +120,8 @@ def ingest(
     fmt = "mapped" if format_name == "csv" else format_name
     reports: list[FileReport] = []
     with _progress() as progress:
-        for planned in plan_files(paths, mapping=mapping, source_system=source_system):
+        extra = {"schemas_dir": settings.schemas_dir} if settings.schemas_dir else {}
+        for planned in plan_files(paths, mapping=mapping, source_system=source_system, extra=extra):
             task = progress.add_task(planned.path.name, total=None)
             reports.append(
                 ingest_file(

@@ -26,8 +26,10 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # The DfE local-authority code written into generated returns (3 digits).
     la_code: str = "999"
-    # Where the shared public sample files and DfE schemas live (tests, XSD look-up).
-    samples: Path | None = None
+    # The folder holding the DfE XSDs (cin/CIN_schema_YYYY.xsd, sen2/SEN2_schema_2024.xsd) that
+    # CIN and SEN2 files are validated against. Unset: the shared samples folder
+    # (WHOLECHILD_SAMPLES, else ../shared/samples).
+    schemas_dir: Path | None = None
     # Rows written per INSERT statement during ingestion.
     ingest_chunk_rows: int = 5000
 

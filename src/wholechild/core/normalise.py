@@ -103,6 +103,16 @@ _DATE_FORMATS = (
     "%Y%m%d",
     "%d/%m/%y",
 )
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"),
+        start=1,
+    )
+}
+_ISO_MONTH_NAME = re.compile(r"^(\d{4})-([A-Za-z]{3})-(\d{1,2})$")
 _TIME_SUFFIX = re.compile(r"[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -117,6 +127,9 @@ def parse_date(value: str | None) -> date | None:
     text = _TIME_SUFFIX.sub("", value.strip())
     if not text:
         return None
+    fast = _fast_date(text)
+    if fast is not None:
+        return fast if 1900 <= fast.year <= 2100 else None
     for fmt in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
@@ -125,6 +138,23 @@ def parse_date(value: str | None) -> date | None:
         if 1900 <= parsed.year <= 2100:
             return parsed
     return None
+
+
+def _fast_date(text: str) -> date | None:
+    """The common shapes without strptime (ingestion parses millions of dates)."""
+    ymd: tuple[int, int, int] | None = None
+    if match := _ISO.match(text):
+        ymd = (int(match[1]), int(match[2]), int(match[3]))
+    elif match := _UK.match(text):
+        ymd = (int(match[3]), int(match[2]), int(match[1]))
+    elif (match := _ISO_MONTH_NAME.match(text)) and match[2].upper() in _MONTHS:
+        ymd = (int(match[1]), _MONTHS[match[2].upper()], int(match[3]))
+    if ymd is None:
+        return None
+    try:
+        return date(*ymd)
+    except ValueError:
+        return None
 
 
 def swapped_day_month(value: date) -> date | None:

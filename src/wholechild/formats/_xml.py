@@ -52,11 +52,13 @@ def samples_dir() -> Path:
 
 
 def schema_file(extra: Mapping[str, Any], relative: str) -> Path:
-    """The XSD to check against: ``options.extra["xsd"]`` if given, else ``<samples>/relative``."""
+    """The XSD to check against: ``options.extra["xsd"]`` if given, else ``relative`` under
+    ``options.extra["schemas_dir"]`` (WHOLECHILD_SCHEMAS_DIR), else under the samples folder."""
     override = extra.get("xsd")
     if override:
         return Path(str(override))
-    return samples_dir() / relative
+    folder = extra.get("schemas_dir")
+    return (Path(str(folder)) if folder else samples_dir()) / relative
 
 
 @lru_cache(maxsize=8)

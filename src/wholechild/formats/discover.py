@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wholechild.errors import InputFileError
 from wholechild.formats import LoadOptions
@@ -51,7 +52,11 @@ def sidecar_mapping(path: Path) -> Path | None:
 
 
 def plan_files(
-    paths: Sequence[Path], *, mapping: Path | None, source_system: str | None
+    paths: Sequence[Path],
+    *,
+    mapping: Path | None,
+    source_system: str | None,
+    extra: dict[str, Any] | None = None,
 ) -> Iterator[PlannedFile]:
     """Each file to load with its options; a declared mapping is read and checked first."""
     from wholechild.formats.mapped import load_mapping
@@ -60,4 +65,6 @@ def plan_files(
     for path in _expand(paths):
         sidecar = sidecar_mapping(path) if declared is None else None
         parsed = declared if declared is not None else (load_mapping(sidecar) if sidecar else None)
-        yield PlannedFile(path, LoadOptions(source_system=source_system, mapping=parsed))
+        yield PlannedFile(
+            path, LoadOptions(source_system=source_system, mapping=parsed, extra=dict(extra or {}))
+        )
