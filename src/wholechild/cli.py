@@ -43,6 +43,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The store: create or upgrade its schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+link_app = typer.Typer(help="Record linkage: every source record to a person.")
+app.add_typer(link_app, name="link")
 console = Console()
 errors = Console(stderr=True)
 
@@ -56,6 +58,8 @@ def _root(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Splink explains its training at length; its warnings are for modellers (-v shows them).
+    logging.getLogger("splink").setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 def _progress() -> Progress:
@@ -243,6 +247,96 @@ def _write_findings(path: Path, reports: Sequence[Any]) -> None:
                     [r.file, f.row, f.field, f.rule, f.severity.value, f.message, f.fix]
                 )
     console.print(f"findings written to {path}")
+
+
+@link_app.callback(invoke_without_command=True)
+def link(
+    ctx: typer.Context,
+    incremental: Annotated[
+        bool, typer.Option(help="Reuse the stored model; keep persons; score new records too.")
+    ] = False,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Synthetic council truth folder: set thresholds from a labelled sample."),
+    ] = None,
+    sample: Annotated[int, typer.Option(help="Pairs to label from --truth.")] = 2000,
+    actor: Annotated[str, typer.Option(help="Who is linking (recorded in the audit).")] = "cli",
+) -> None:
+    """Link every source record to a person (Splink on DuckDB), and store the run."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from wholechild.actions.link import link_store
+
+    engine = _open_store(load_settings())
+    labeller = _truth_labeller(engine, truth, sample) if truth else None
+    with _progress() as progress:
+        progress.add_task("linking", total=None)
+        report = link_store(
+            engine,
+            actor=actor,
+            purpose="record linkage",
+            incremental=incremental,
+            labeller=labeller,
+        )
+    _print_link_report(report)
+
+
+def _truth_labeller(engine: Any, truth: Path, sample: int) -> Callable[[Any, Any], Any]:
+    """Labels a sample of scored pairs from ground truth (synthetic council only)."""
+    from wholechild.linkage.labels import labels_from_truth
+    from wholechild.linkage.truth import truth_frame
+
+    truth_records = truth_frame(engine, truth)
+
+    def label(pairs: Any, membership: Any) -> Any:
+        return labels_from_truth(pairs, membership, truth_records, sample=sample)
+
+    return label
+
+
+def _print_link_report(report: Any) -> None:
+    summary = report.summary
+    table = Table("measure", "value", title=f"Linkage run {summary.run_id}")
+    rows = [
+        ("source records", report.records),
+        ("entities (records sharing a source key)", report.entities),
+        ("scored candidate pairs", report.scored_pairs),
+        ("persons", summary.clusters),
+        ("persons kept from earlier runs", summary.persons_kept),
+        ("new persons", summary.persons_new),
+        ("links stored", summary.links),
+        ("pairs for clerical review", summary.review_open),
+    ]
+    for name, value in rows:
+        table.add_row(name, f"{value:,}")
+    t = report.thresholds
+    table.add_row("thresholds (upper / lower)", f"{t.upper:.4f} / {t.lower:.4f} ({t.source})")
+    table.add_row("model hash", summary.model_hash[:16])
+    table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in report.timings.items()))
+    console.print(table)
+
+
+@link_app.command("evaluate")
+def link_evaluate(
+    truth: Annotated[Path, typer.Option(help="The synthetic council's truth folder.")],
+    out: Annotated[Path, typer.Option(help="Folder for the Markdown report and chart.")] = Path(
+        "var/linkage-quality"
+    ),
+) -> None:
+    """Measure the stored linkage against ground truth: precision, recall, F1, by group."""
+    from wholechild.linkage.chart import write_report
+    from wholechild.linkage.evaluate import evaluate
+    from wholechild.linkage.quality import stored_clusters
+    from wholechild.linkage.truth import truth_frame
+
+    engine = _open_store(load_settings())
+    report = evaluate(stored_clusters(engine), truth_frame(engine, truth))
+    path = write_report(report, out)
+    overall = report.overall
+    console.print(
+        f"pairwise precision {overall.precision:.4f}, recall {overall.recall:.4f}, "
+        f"F1 {overall.f1:.4f}; report: {path}"
+    )
 
 
 @db_app.command("upgrade")

@@ -1,4 +1,5 @@
-"""The data model: source records, persons and households, events, provenance, findings, audit.
+"""The data model: source records, persons and households, events, provenance, findings,
+linkage (models, runs, links, the review queue and reviewers' decisions), audit.
 
 Every column declares a sensitivity class in ``info`` (see :class:`Sensitivity`); a test fails
 when a new column has none. Where the Data to Insight Standard Safeguarding Dataset (SSD)
@@ -14,8 +15,10 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -260,3 +263,119 @@ class AuditEvent(Base):
     target_type: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
     target_id: Mapped[str | None] = mapped_column(String(64), info=OPERATIONAL)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+
+
+def _record_fk(**kwargs: Any) -> Mapped[uuid.UUID]:
+    return mapped_column(ForeignKey("source_record.id"), info=OPERATIONAL, **kwargs)
+
+
+class LinkageModel(Base):
+    """A trained linkage model, saved as Splink JSON and known by its SHA-256 (its hash)."""
+
+    __tablename__ = "linkage_model"
+
+    id: Mapped[int] = _id()
+    model_hash: Mapped[str] = mapped_column(String(64), unique=True, info=OPERATIONAL)
+    # m and u probabilities, comparisons and blocking rules: parameters, never a child's values.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    trained_on_records: Mapped[int | None] = mapped_column(Integer, info=OPERATIONAL)
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+
+
+class LinkageRun(Base):
+    """One linkage run: which model, which thresholds, who, when, and what it changed (counts)."""
+
+    __tablename__ = "linkage_run"
+    __table_args__ = (CheckConstraint("mode IN ('full', 'incremental')", name="mode"),)
+
+    id: Mapped[int] = _id()
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    model_hash: Mapped[str] = mapped_column(
+        ForeignKey("linkage_model.model_hash"), index=True, info=OPERATIONAL
+    )
+    actor: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    purpose: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    mode: Mapped[str] = mapped_column(String(16), info=OPERATIONAL)
+    upper: Mapped[float] = mapped_column(Float, info=OPERATIONAL)
+    lower: Mapped[float] = mapped_column(Float, info=OPERATIONAL)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+
+
+class RecordLink(Base):
+    """A scored pair at or above a run's lower threshold, with why (each comparison's weight).
+
+    ``status`` is "linked" (at or above the run's upper threshold) or "review" (between the
+    thresholds). The pair is stored with ``record_l < record_r``.
+    """
+
+    __tablename__ = "record_link"
+    __table_args__ = (
+        CheckConstraint("status IN ('linked', 'review')", name="status"),
+        CheckConstraint("record_l < record_r", name="pair_order"),
+        Index("ix_record_link_pair", "record_l", "record_r"),
+    )
+
+    id: Mapped[int] = _id()
+    run_id: Mapped[int] = mapped_column(ForeignKey("linkage_run.id"), index=True, info=OPERATIONAL)
+    record_l: Mapped[uuid.UUID] = _record_fk()
+    record_r: Mapped[uuid.UUID] = _record_fk(index=True)
+    match_weight: Mapped[float] = mapped_column(Float, info=OPERATIONAL)
+    match_probability: Mapped[float] = mapped_column(Float, info=OPERATIONAL)
+    # {comparison: match weight}, e.g. {"dob": 6.1, "forename": -1.2}: weights, never values.
+    contributions: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+    model_hash: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    status: Mapped[str] = mapped_column(String(8), info=OPERATIONAL)
+
+
+class ReviewItem(Base):
+    """A pair waiting for (or given) a reviewer's decision: one row per pair, latest run wins.
+
+    ``status`` is "open", "decided" or "withdrawn" (a full run no longer scores the pair
+    between the thresholds).
+    """
+
+    __tablename__ = "review_item"
+    __table_args__ = (
+        UniqueConstraint("record_l", "record_r"),
+        CheckConstraint("status IN ('open', 'decided', 'withdrawn')", name="status"),
+        CheckConstraint("record_l < record_r", name="pair_order"),
+    )
+
+    id: Mapped[int] = _id()
+    run_id: Mapped[int] = mapped_column(ForeignKey("linkage_run.id"), index=True, info=OPERATIONAL)
+    record_l: Mapped[uuid.UUID] = _record_fk()
+    record_r: Mapped[uuid.UUID] = _record_fk(index=True)
+    match_weight: Mapped[float] = mapped_column(Float, info=OPERATIONAL)
+    match_probability: Mapped[float] = mapped_column(Float, info=OPERATIONAL)
+    status: Mapped[str] = mapped_column(String(16), index=True, info=OPERATIONAL)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+
+
+class ReviewDecision(Base):
+    """A reviewer's decision on a pair: "same" or "not_same" child. It overrides the model on
+    every later run until a later decision on the same pair supersedes it.
+    """
+
+    __tablename__ = "review_decision"
+    __table_args__ = (
+        CheckConstraint("decision IN ('same', 'not_same')", name="decision"),
+        CheckConstraint("record_l < record_r", name="pair_order"),
+        Index("ix_review_decision_pair", "record_l", "record_r"),
+    )
+
+    id: Mapped[int] = _id()
+    record_l: Mapped[uuid.UUID] = _record_fk()
+    record_r: Mapped[uuid.UUID] = _record_fk(index=True)
+    decision: Mapped[str] = mapped_column(String(8), info=OPERATIONAL)
+    reviewer: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    # Free text from the reviewer: may mention a child's details, so handled as identifying.
+    reason: Mapped[str] = mapped_column(Text, info=IDENTIFYING)
+    # Which action recorded it: decide_pair, merge_persons or split_record.
+    action: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    superseded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("review_decision.id"), info=OPERATIONAL
+    )

@@ -220,10 +220,12 @@ events:
 POLICE_MAPPING: Final = """\
 # Column mapping for police_notifications.csv (see docs/mapping.md). Written by `wholechild synth`.
 # Notifications often carry an age instead of a date of birth: AgeAtIncident is kept in details.
+# The source key is the police system's person reference for the child (blank when the child
+# was not matched to a police person record); the notification's own reference is an event detail.
 source_system: synthetic_police_encompass
 agency: police
 record:
-  source_key: NotificationRef
+  source_key: PersonRef
   police_ref: PersonRef
   forename: ChildForename
   surname: ChildSurname
@@ -235,14 +237,14 @@ events:
     start_date: IncidentDate
     end_date: null
     code: NotificationType
-    details: [AgeAtIncident, NotifiedTo]
+    details: [NotificationRef, AgeAtIncident, NotifiedTo]
 """
 EARLY_HELP_MAPPING: Final = """\
 # Column mapping for early_help.csv (see docs/mapping.md). Written by `wholechild synth`.
 source_system: synthetic_early_help_module
 agency: early_help
 record:
-  source_key: EHCaseID
+  source_key: PersonID
   la_child_id: LAChildID
   forename: Forename
   surname: Surname
@@ -256,5 +258,5 @@ events:
     start_date: EpisodeStart
     end_date: EpisodeEnd
     code: PresentingNeed
-    details: [LeadProfessional, ClosureReason]
+    details: [EHCaseID, LeadProfessional, ClosureReason]
 """
