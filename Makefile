@@ -10,11 +10,11 @@ DEMO_CHILDREN ?= 5000
 .PHONY: help setup demo test test-all check bench clean
 
 help:
-	@echo "make demo      set up, synthesise a council, ingest it (SQLite), print the reconciliation"
+	@echo "make demo      set up, synthesise a council, ingest it (SQLite), link it, report quality"
 	@echo "make test      set up and run the tests (PostgreSQL tests skip unless it is reachable)"
 	@echo "make test-all  the tests including slow suites"
 	@echo "make check     ruff + mypy"
-	@echo "make bench     throughput figures (synth, ingest) on SQLite and PostgreSQL"
+	@echo "make bench     synth/ingest throughput; linkage at 100k vs a Splink baseline; FEBRL"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,8 @@ demo: setup
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(BIN)/wholechild synth --children $(DEMO_CHILDREN) --seed 1 --out $(DEMO_DIR)/council
 	WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db $(BIN)/wholechild ingest $(DEMO_DIR)/council
+	WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db $(BIN)/wholechild link --truth $(DEMO_DIR)/council/truth
+	WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db $(BIN)/wholechild link evaluate --truth $(DEMO_DIR)/council/truth --out $(DEMO_DIR)/linkage-quality
 
 test: setup
 	$(BIN)/python -m pytest -m "not slow" -q
@@ -42,6 +44,8 @@ check: setup
 
 bench: setup
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/linkage.py --children 100000
+	$(BIN)/python bench/febrl.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

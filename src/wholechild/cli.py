@@ -45,6 +45,8 @@ db_app = typer.Typer(help="The store: create or upgrade its schema.", no_args_is
 app.add_typer(db_app, name="db")
 link_app = typer.Typer(help="Record linkage: every source record to a person.")
 app.add_typer(link_app, name="link")
+review_app = typer.Typer(help="The clerical-review queue of uncertain pairs.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
 console = Console()
 errors = Console(stderr=True)
 
@@ -336,6 +338,53 @@ def link_evaluate(
     console.print(
         f"pairwise precision {overall.precision:.4f}, recall {overall.recall:.4f}, "
         f"F1 {overall.f1:.4f}; report: {path}"
+    )
+
+
+@review_app.command("list")
+def review_list(
+    limit: Annotated[int, typer.Option(help="How many pairs, most likely matches first.")] = 20,
+) -> None:
+    """Open review items: pair, match probability, and what each comparison contributed."""
+    from wholechild.linkage.review_queue import open_items
+
+    engine = _open_store(load_settings())
+    items = open_items(engine, limit=limit)
+    table = Table(
+        "record",
+        "record",
+        "probability",
+        "evidence (match weight by comparison)",
+        title=f"Clerical review: {len(items)} shown",
+    )
+    for item in items:
+        evidence = ", ".join(f"{k} {v:+.1f}" for k, v in item.contributions.items() if v)
+        table.add_row(item.record_l, item.record_r, f"{item.match_probability:.3f}", evidence)
+    console.print(table)
+
+
+@review_app.command("decide")
+def review_decide(
+    record_l: Annotated[str, typer.Argument(help="One source record id.")],
+    record_r: Annotated[str, typer.Argument(help="The other source record id.")],
+    same: Annotated[bool, typer.Option("--same/--not-same", help="The reviewer's decision.")],
+    reviewer: Annotated[str, typer.Option(help="Your name (recorded with the decision).")],
+    reason: Annotated[str, typer.Option(help="Why (recorded with the decision).")],
+) -> None:
+    """Record that two records are (--same) or are not (--not-same) the same child."""
+    from wholechild.actions.review import decide_pair
+
+    outcome = decide_pair(
+        _open_store(load_settings()),
+        record_l=record_l,
+        record_r=record_r,
+        decision="same" if same else "not_same",
+        reviewer=reviewer,
+        reason=reason,
+        purpose="linkage review",
+    )
+    console.print(
+        f"decision {outcome.decision_ids[0]} recorded; {len(outcome.moved)} records moved person"
     )
 
 

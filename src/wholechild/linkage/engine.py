@@ -36,9 +36,21 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return prepared
 
 
+def input_table(prepared: pd.DataFrame, api: Any) -> Any:
+    """The table the engine reads: on Spark, a Spark DataFrame with the frame's own schema (Spark
+    cannot infer a type for a column that is all null in a given dataset)."""
+    if api.sql_dialect.sql_dialect_str != "spark":
+        return prepared
+    from wholechild.linkage.spark import spark_frame  # pyspark is optional
+
+    return spark_frame(api.spark, prepared)
+
+
 def make_linker(frame: pd.DataFrame, settings: Any, db_api: Any | None = None) -> Linker:
     api = db_api if db_api is not None else DuckDBAPI()
-    table = api.register(prepare(frame), dataset_display_name="records")
+    if isinstance(settings, dict):  # a saved model, perhaps trained on another engine
+        settings = linkage_model.for_dialect(settings, api.sql_dialect.sql_dialect_str)
+    table = api.register(input_table(prepare(frame), api), dataset_display_name="records")
     return Linker(table, settings, log_level=logging.WARNING)
 
 
@@ -55,7 +67,8 @@ def score(
     if trained_model is None:
         linkage_model.train(linker, frame)
     timings["train"] = time.perf_counter() - start
-    saved = linkage_model.model_json(linker)
+    # A given model is the artefact, whichever engine scores with it: its hash stays the same.
+    saved = trained_model if trained_model is not None else linkage_model.model_json(linker)
     start = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=KEEP_ABOVE)
     pairs: pd.DataFrame = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]

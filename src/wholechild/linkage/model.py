@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from copy import deepcopy
 from typing import Any, Final
 
 import pandas as pd
@@ -26,6 +27,8 @@ from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
+from wholechild.errors import UserError
+
 log = logging.getLogger(__name__)
 
 MODEL_NAME: Final = "wholechild-person-linkage"
@@ -33,9 +36,19 @@ EM_MAX_PAIRS: Final = 1_000_000
 U_MAX_PAIRS: Final = 5_000_000
 
 
-def _level(sql: str, label: str, *, m: float, u: float) -> dict[str, Any]:
+# Hand-written level conditions are DuckDB SQL; Splink translates them for other engines (Spark).
+# They use only what translates cleanly (columns, =, AND, IS NULL, substr); similarity functions
+# come from Splink's level creators, which name each engine's own function.
+SQL_DIALECT: Final = "duckdb"
+
+
+def _sql(sql: str, label: str) -> ComparisonLevelCreator:
+    return cll.CustomLevel(sql, label, base_dialect_str=SQL_DIALECT)
+
+
+def _level(sql: str, label: str, *, m: float, u: float) -> ComparisonLevelCreator:
     """A level from SQL, with prior m and u used only where training never observes it."""
-    return {"sql_condition": sql, "label_for_charts": label, "m_probability": m, "u_probability": u}
+    return _sql(sql, label).configure(m_probability=m, u_probability=u)
 
 
 def _prior(level: ComparisonLevelCreator, *, m: float, u: float) -> ComparisonLevelCreator:
@@ -109,18 +122,17 @@ def address_comparison() -> ComparisonCreator:
         output_column_name="address",
         comparison_description="Address history, one comparison: latest, any, line, district",
         comparison_levels=[
-            {
-                "sql_condition": '("postcodes_l" IS NULL OR "postcodes_r" IS NULL) '
+            _sql(
+                '("postcodes_l" IS NULL OR "postcodes_r" IS NULL) '
                 'AND ("address_l" IS NULL OR "address_r" IS NULL)',
-                "label_for_charts": "no address on one side",
-                "is_null_level": True,
-            },
-            _level(
-                '"postcode_l" = "postcode_r" AND jaro_winkler_similarity("address_l", '
-                '"address_r") >= 0.9',
-                "same postcode and address line",
-                m=0.5,
-                u=0.00001,
+                "no address on one side",
+            ).configure(is_null_level=True),
+            cll.And(
+                cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("address", 0.9)
+            ).configure(
+                label_for_charts="same postcode and address line",
+                m_probability=0.5,
+                u_probability=0.00001,
             ),
             _prior(
                 cll.ExactMatchLevel("postcode", term_frequency_adjustments=True), m=0.2, u=0.001
@@ -177,17 +189,12 @@ def same_system_comparison() -> ComparisonCreator:
         output_column_name="same_system",
         comparison_description="Same source system, different source keys",
         comparison_levels=[
-            {
-                "sql_condition": '"source_key_l" IS NULL OR "source_key_r" IS NULL',
-                "label_for_charts": "a record has no key",
-                "is_null_level": True,
-            },
-            {
-                "sql_condition": '"source_system_l" = "source_system_r"',
-                "label_for_charts": "same system, different keys",
-                "m_probability": 0.005,
-                "fix_m_probability": True,
-            },
+            _sql(
+                '"source_key_l" IS NULL OR "source_key_r" IS NULL', "a record has no key"
+            ).configure(is_null_level=True),
+            _sql('"source_system_l" = "source_system_r"', "same system, different keys").configure(
+                m_probability=0.005, fix_m_probability=True
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -323,3 +330,50 @@ def model_hash(model: dict[str, Any]) -> str:
     """SHA-256 of the model's canonical JSON: recorded on every link the model makes."""
     canonical = json.dumps(model, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _level_conditions(sql_dialect: str) -> list[tuple[str, list[str]]]:
+    """Each comparison's level conditions as this model writes them for one engine."""
+    written = settings().create_settings_dict(sql_dialect)
+    return [
+        (c["output_column_name"], [level["sql_condition"] for level in c["comparison_levels"]])
+        for c in written["comparisons"]
+    ]
+
+
+def for_dialect(model: dict[str, Any], sql_dialect: str) -> dict[str, Any]:
+    """A saved model, its level conditions rewritten for another engine's SQL (DuckDB to Spark).
+
+    A saved model holds SQL in the dialect it was trained on. Its trained m and u are kept; each
+    level condition is replaced by the same level as this module writes it for ``sql_dialect``.
+    A condition this module no longer writes (a model saved by another version) is an error:
+    train again on the new engine. The model's hash, taken before, is unchanged.
+    """
+    source = model.get("sql_dialect")
+    if source is None or source == sql_dialect:
+        return model
+    written = {
+        (name, before): after
+        for (name, old), (_, new) in zip(
+            _level_conditions(source), _level_conditions(sql_dialect), strict=True
+        )
+        for before, after in zip(old, new, strict=True)
+    }
+    ported = deepcopy(model)
+    unknown = []
+    for comparison in ported["comparisons"]:
+        name = comparison["output_column_name"]
+        for level in comparison["comparison_levels"]:
+            key = (name, level["sql_condition"])
+            if key in written:
+                level["sql_condition"] = written[key]
+            else:
+                unknown.append(f"{name}: {level.get('label_for_charts', level['sql_condition'])}")
+    if unknown:
+        raise UserError(
+            f"the stored linkage model ({source} SQL) has {len(unknown)} comparison levels this "
+            f"version cannot write for {sql_dialect}: " + "; ".join(unknown),
+            fix="run a full `wholechild link` (not --incremental) on this engine to train anew",
+        )
+    ported["sql_dialect"] = sql_dialect
+    return ported
