@@ -328,17 +328,25 @@ def link_evaluate(
     """Measure the stored linkage against ground truth: precision, recall, F1, by group."""
     from wholechild.linkage.chart import write_report
     from wholechild.linkage.evaluate import evaluate
-    from wholechild.linkage.quality import stored_clusters
+    from wholechild.linkage.quality import blocking_evaluation, stored_clusters
     from wholechild.linkage.truth import truth_frame
 
     engine = _open_store(load_settings())
-    report = evaluate(stored_clusters(engine), truth_frame(engine, truth))
+    truth_records = truth_frame(engine, truth)
+    report = evaluate(stored_clusters(engine), truth_records)
     path = write_report(report, out)
+    blocking = blocking_evaluation(engine, truth_records)
+    blocking_path = write_report(blocking, out / "entities")
     overall = report.overall
     console.print(
         f"pairwise precision {overall.precision:.4f}, recall {overall.recall:.4f}, "
         f"F1 {overall.f1:.4f}; report: {path}"
     )
+    if blocking.blocking is not None and blocking.blocking.recall is not None:
+        console.print(
+            f"blocking recall (entity pairs) {blocking.blocking.recall:.4f}; by group and "
+            f"source pair: {blocking_path}"
+        )
 
 
 @review_app.command("list")

@@ -254,7 +254,8 @@ def blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
         block_on("dob"),
         {"blocking_rule": "l.dob = r.dob_swapped"},
         block_on("first_name_key", "surname_mp"),
-        block_on("forename_mp", "surname_mp", "substr(dob, 1, 4)"),
+        block_on("forename_mp", "surname_mp"),
+        block_on("postcode", "surname_mp"),
         block_on("postcode", "first_name_key"),
         block_on("postcode", "forename_mp"),
     ]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from wholechild.errors import UserError
+from wholechild.linkage.engine import make_linker
+from wholechild.linkage.evaluate import EvaluationReport, evaluate
+from wholechild.linkage.frame import frame_from_store
 from wholechild.linkage.truth import record_id_hex
-from wholechild.storage.schema import SourceRecord
+from wholechild.storage.schema import LinkageModel, SourceRecord
 
 
 def stored_clusters(engine: Engine) -> pd.DataFrame:
@@ -20,3 +26,45 @@ def stored_clusters(engine: Engine) -> pd.DataFrame:
             "cluster_id": frame["person_id"].astype("Int64").astype(str),
         }
     )
+
+
+def _latest_settings(engine: Engine) -> dict[str, Any]:
+    query = select(LinkageModel.settings).order_by(LinkageModel.id.desc()).limit(1)
+    with engine.connect() as conn:
+        settings = conn.execute(query).scalar_one_or_none()
+    if settings is None:
+        raise UserError("no linkage model is stored yet", fix="run `wholechild link` first")
+    return dict(settings)
+
+
+def blocking_evaluation(engine: Engine, truth: pd.DataFrame) -> EvaluationReport:
+    """Blocking recall, overall and by group and source pair, over *entity* pairs.
+
+    Entities (records sharing a source key) are what blocking pairs up; the true pairs are
+    entity pairs of one child. Uses the stored model's blocking rules on the stored records.
+    """
+    frame, membership = frame_from_store(engine)
+    linker = make_linker(frame, _latest_settings(engine))
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    pairs = blocked.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    candidates = pairs.rename(columns={"join_key_l": "unique_id_l", "join_key_r": "unique_id_r"})
+    by_record = truth.set_index("unique_id")
+    entity_truth = (
+        membership.join(by_record, on="record_id")
+        .dropna(subset=["true_id"])
+        .groupby("unique_id")
+        .agg(
+            true_id=("true_id", lambda v: v.mode().iloc[0]),
+            group=("group", "first"),
+            source_system=("source_system", "first"),
+        )
+        .reset_index()
+    )
+    person = stored_clusters(engine).set_index("unique_id")["cluster_id"]
+    clusters = pd.DataFrame(
+        {
+            "unique_id": entity_truth["unique_id"],
+            "cluster_id": entity_truth["unique_id"].map(person),
+        }
+    )
+    return evaluate(clusters, entity_truth, candidates[["unique_id_l", "unique_id_r"]])
