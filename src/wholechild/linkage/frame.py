@@ -166,17 +166,30 @@ def standardise_records(records: pd.DataFrame, addresses: pd.DataFrame) -> pd.Da
     out["upn"] = [u[0] if u else None for u in out["upns"]]
     out["la_child_id"] = records["la_child_id"]
     out["police_ref"] = records["police_ref"]
-    history = addresses.dropna(subset=["postcode"]).groupby("record_id")["postcode"].agg(list)
-    lines = addresses.dropna(subset=["address_line"]).groupby("record_id")["address_line"].last()
+    history, lines = _address_history(addresses)
     out["address"] = [normalise_address(lines.get(rid)) for rid in records["record_id"]]
     latest = records["postcode"]
     out["postcodes"] = [
-        _unique([p, *history.get(rid, [])])
+        _unique([p, *history.get(rid, ())])
         for rid, p in zip(records["record_id"], latest, strict=True)
     ]
     out["postcode"] = latest
     out["districts"] = [_unique(postcode_outward(p) for p in ps) for ps in out["postcodes"]]
     return out
+
+
+def _address_history(addresses: pd.DataFrame) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Each record's postcodes (oldest first) and its latest address line (plain dicts: a
+    pandas group-by with a Python function per group is ten times slower here)."""
+    postcodes: dict[str, list[str]] = {}
+    lines: dict[str, str] = {}
+    columns = (addresses["record_id"], addresses["postcode"], addresses["address_line"])
+    for record_id, postcode, line in zip(*columns, strict=True):
+        if postcode:
+            postcodes.setdefault(record_id, []).append(postcode)
+        if line:
+            lines[record_id] = line
+    return postcodes, lines
 
 
 def normalise_address(value: str | None) -> str | None:
@@ -211,16 +224,24 @@ def entities(standardised: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame[list(COLUMNS)], membership
 
 
+LIST_COLUMNS: Final = ("given_names", "surnames", "upns", "postcodes", "districts")
+
+
 def _union_lists(rows: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
-    grouped = rows.groupby("entity_key")
+    """For each entity, the union of its records' list columns (order kept)."""
+    unions: dict[str, dict[str, dict[str, None]]] = {c: {} for c in LIST_COLUMNS}
+    keys = rows["entity_key"].tolist()
+    for column in LIST_COLUMNS:
+        target = unions[column]
+        for key, values in zip(keys, rows[column], strict=True):
+            bucket = target.setdefault(key, {})
+            for value in values:
+                bucket[value] = None
+    index = list(unions[LIST_COLUMNS[0]])
     merged = pd.DataFrame(
-        {
-            column: grouped[column].agg(lambda s: _unique(v for lst in s for v in lst))
-            for column in ("given_names", "surnames", "upns", "postcodes", "districts")
-        }
+        {c: [list(unions[c][k]) for k in index] for c in LIST_COLUMNS},
+        index=pd.Index([ids[k] for k in index], name="unique_id"),
     )
-    merged.index = merged.index.map(ids.to_dict())
-    merged.index.name = "unique_id"
     return merged
 
 
