@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME: Final = "wholechild-person-linkage"
 EM_MAX_PAIRS: Final = 1_000_000
-U_MAX_PAIRS: Final = 5_000_000
+U_MAX_PAIRS: Final = 2_000_000
 
 
 # Hand-written level conditions are DuckDB SQL; Splink translates them for other engines (Spark).
@@ -254,7 +254,7 @@ def blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
         block_on("dob"),
         {"blocking_rule": "l.dob = r.dob_swapped"},
         block_on("first_name_key", "surname_mp"),
-        block_on("forename_mp", "surname_mp"),
+        block_on("forename_mp", "surname_mp", "substr(dob, 1, 4)"),
         block_on("postcode", "surname_mp"),
         block_on("postcode", "first_name_key"),
         block_on("postcode", "forename_mp"),
