@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -251,9 +252,24 @@ def _write_findings(path: Path, reports: Sequence[Any]) -> None:
     console.print(f"findings written to {path}")
 
 
+class LinkEngine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 @link_app.callback(invoke_without_command=True)
 def link(
     ctx: typer.Context,
+    engine_name: Annotated[
+        LinkEngine,
+        typer.Option("--engine", help="Where pairs are scored: duckdb (in process) or spark."),
+    ] = LinkEngine.duckdb,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine spark: the cluster (spark://HOST:7077, yarn); unset: local."
+        ),
+    ] = None,
     incremental: Annotated[
         bool, typer.Option(help="Reuse the stored model; keep persons; score new records too.")
     ] = False,
@@ -264,23 +280,41 @@ def link(
     sample: Annotated[int, typer.Option(help="Pairs to label from --truth.")] = 2000,
     actor: Annotated[str, typer.Option(help="Who is linking (recorded in the audit).")] = "cli",
 ) -> None:
-    """Link every source record to a person (Splink on DuckDB), and store the run."""
+    """Link every source record to a person (Splink on DuckDB, or Spark), and store the run."""
     if ctx.invoked_subcommand is not None:
         return
     from wholechild.actions.link import link_store
 
     engine = _open_store(load_settings())
     labeller = _truth_labeller(engine, truth, sample) if truth else None
-    with _progress() as progress:
-        progress.add_task("linking", total=None)
-        report = link_store(
-            engine,
-            actor=actor,
-            purpose="record linkage",
-            incremental=incremental,
-            labeller=labeller,
-        )
+    session = _spark_session(spark_master) if engine_name is LinkEngine.spark else None
+    try:
+        with _progress() as progress:
+            progress.add_task("linking", total=None)
+            report = link_store(
+                engine,
+                actor=actor,
+                purpose="record linkage",
+                incremental=incremental,
+                labeller=labeller,
+                db_api=_spark_api(session) if session is not None else None,
+            )
+    finally:
+        if session is not None:
+            session.stop()
     _print_link_report(report)
+
+
+def _spark_session(master: str | None) -> Any:
+    from wholechild.linkage.spark import cluster_session, local_session
+
+    return cluster_session(master) if master else local_session()
+
+
+def _spark_api(session: Any) -> Any:
+    from wholechild.linkage.spark import spark_api
+
+    return spark_api(session)
 
 
 def _truth_labeller(engine: Any, truth: Path, sample: int) -> Callable[[Any, Any], Any]:

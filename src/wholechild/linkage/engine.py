@@ -36,22 +36,22 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return prepared
 
 
-def input_table(prepared: pd.DataFrame, api: Any) -> Any:
-    """The table the engine reads: on Spark, a Spark DataFrame with the frame's own schema (Spark
-    cannot infer a type for a column that is all null in a given dataset)."""
-    if api.sql_dialect.sql_dialect_str != "spark":
-        return prepared
-    from wholechild.linkage.spark import spark_frame  # pyspark is optional
+def register(api: Any, prepared: pd.DataFrame) -> Any:
+    """The prepared frame as the engine's input table, "records"."""
+    if api.sql_dialect.sql_dialect_str == "spark":
+        from wholechild.linkage.spark import register_frame  # pyspark is optional
 
-    return spark_frame(api.spark, prepared)
+        return register_frame(api, prepared)
+    return api.register(prepared, dataset_display_name="records")
 
 
 def make_linker(frame: pd.DataFrame, settings: Any, db_api: Any | None = None) -> Linker:
     api = db_api if db_api is not None else DuckDBAPI()
     if isinstance(settings, dict):  # a saved model, perhaps trained on another engine
         settings = linkage_model.for_dialect(settings, api.sql_dialect.sql_dialect_str)
-    table = api.register(input_table(prepare(frame), api), dataset_display_name="records")
-    return Linker(table, settings, log_level=logging.WARNING)
+    table = register(api, prepare(frame))
+    # log_level None: Splink's loggers keep the level the entry point set.
+    return Linker(table, settings, log_level=None)
 
 
 def score(
