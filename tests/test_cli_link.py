@@ -49,6 +49,8 @@ def test_synth_ingest_link_evaluate_review(tmp_path: Path) -> None:
         )
         assert decided.returncode == 0, decided.stderr
         assert "recorded" in decided.stdout
+    refused = run(["review", "merge", "1", "--actor", "A", "--reason", "x"], tmp_path)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr  # one person is no merge
     again = run(["link", "--incremental"], tmp_path)
     assert again.returncode == 0, again.stderr
     assert "stored" in again.stdout  # thresholds reused from the stored model

@@ -430,6 +430,44 @@ def review_decide(
     )
 
 
+@review_app.command("merge")
+def review_merge(
+    person_ids: Annotated[list[int], typer.Argument(help="Two or more person ids: one child.")],
+    actor: Annotated[str, typer.Option(help="Your name (recorded with the decision).")],
+    reason: Annotated[str, typer.Option(help="Why (recorded with the decision).")],
+) -> None:
+    """Merge persons that are one child; the decision survives every later linkage run."""
+    from wholechild.actions.review import merge_persons
+
+    outcome = merge_persons(
+        _open_store(load_settings()),
+        person_ids=person_ids,
+        actor=actor,
+        reason=reason,
+        purpose="linkage review",
+    )
+    console.print(f"merged: {len(outcome.moved)} records moved person")
+
+
+@review_app.command("split")
+def review_split(
+    record_id: Annotated[str, typer.Argument(help="The source record that is another child.")],
+    actor: Annotated[str, typer.Option(help="Your name (recorded with the decision).")],
+    reason: Annotated[str, typer.Option(help="Why (recorded with the decision).")],
+) -> None:
+    """Split a record off its person; the decision survives every later linkage run."""
+    from wholechild.actions.review import split_record
+
+    outcome = split_record(
+        _open_store(load_settings()),
+        record_id=record_id,
+        actor=actor,
+        reason=reason,
+        purpose="linkage review",
+    )
+    console.print(f"split: {len(outcome.moved)} records moved person")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the store's schema to the current version."""
