@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from wholechild.errors import UserError
 from wholechild.linkage import thresholds as threshold_rules
@@ -102,17 +102,8 @@ def link_store(
     labels = labeller(run.pairs, membership) if labeller is not None else None
     chosen = _choose_thresholds(run, labels, previous[1] if previous else None)
     start = time.perf_counter()
-    entity_of = dict(zip(membership["record_id"], membership["unique_id"], strict=True))
     with engine.begin() as conn:
-        must, cannot = load_decisions(conn)
-        entity_clusters = cluster(
-            frame["unique_id"].tolist(),
-            accepted_pairs(run.pairs, chosen.upper),
-            must_link=_entity_pairs(must, entity_of),
-            cannot_link=_entity_pairs(cannot, entity_of),
-            exclusive=exclusive_labels(frame),
-        )
-        clusters = {record: entity_clusters[entity] for record, entity in entity_of.items()}
+        clusters = _record_clusters(conn, frame, membership, run, chosen.upper)
         summary = save_run(
             conn,
             actor=actor,
@@ -128,3 +119,20 @@ def link_store(
         )
     timings["cluster_and_store"] = time.perf_counter() - start
     return LinkReport(summary, len(membership), len(frame), len(run.pairs), chosen, timings)
+
+
+def _record_clusters(
+    conn: Connection, frame: pd.DataFrame, membership: pd.DataFrame, run: ScoredRun, upper: float
+) -> dict[str, str]:
+    """Entities clustered at ``upper`` under reviewers' decisions and exclusive labels; every
+    record then takes its entity's cluster."""
+    entity_of = dict(zip(membership["record_id"], membership["unique_id"], strict=True))
+    must, cannot = load_decisions(conn)
+    entity_clusters = cluster(
+        frame["unique_id"].tolist(),
+        accepted_pairs(run.pairs, upper),
+        must_link=_entity_pairs(must, entity_of),
+        cannot_link=_entity_pairs(cannot, entity_of),
+        exclusive=exclusive_labels(frame),
+    )
+    return {record: entity_clusters[entity] for record, entity in entity_of.items()}

@@ -138,6 +138,13 @@ def standardise_records(records: pd.DataFrame, addresses: pd.DataFrame) -> pd.Da
         }
     )
     out["entity_key"] = _entity_key(records)
+    _add_names(records, out)
+    _add_birth_and_identifiers(records, out)
+    _add_addresses(records, addresses, out)
+    return out
+
+
+def _add_names(records: pd.DataFrame, out: pd.DataFrame) -> None:
     names = list(zip(records["forename"], records["middle_names"], strict=True))
     out["given_names"] = [list(given_name_keys(f, m)) for f, m in names]
     out["first_name_key"] = [first_name_key(f) for f in records["forename"]]
@@ -149,6 +156,9 @@ def standardise_records(records: pd.DataFrame, addresses: pd.DataFrame) -> pd.Da
     out["surname"] = [s[0] if s else None for s in out["surnames"]]
     out["forename_mp"] = [phonetic(f) for f in records["forename"]]
     out["surname_mp"] = [phonetic(s) for s in records["surname"]]
+
+
+def _add_birth_and_identifiers(records: pd.DataFrame, out: pd.DataFrame) -> None:
     dobs = pd.to_datetime(records["date_of_birth"], errors="coerce")
     out["dob"] = [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in dobs]
     out["dob_swapped"] = [_swapped(d) for d in dobs]
@@ -157,15 +167,14 @@ def standardise_records(records: pd.DataFrame, addresses: pd.DataFrame) -> pd.Da
         n if check == "valid" else None
         for n, check in zip(records["nhs_number"], records["nhs_number_check"], strict=True)
     ]
-    out["upns"] = [
-        _valid_upns(u, c, f)
-        for u, c, f in zip(
-            records["upn"], records["upn_check"], records["former_upn_raw"], strict=True
-        )
-    ]
+    upn_columns = (records["upn"], records["upn_check"], records["former_upn_raw"])
+    out["upns"] = [_valid_upns(u, c, f) for u, c, f in zip(*upn_columns, strict=True)]
     out["upn"] = [u[0] if u else None for u in out["upns"]]
     out["la_child_id"] = records["la_child_id"]
     out["police_ref"] = records["police_ref"]
+
+
+def _add_addresses(records: pd.DataFrame, addresses: pd.DataFrame, out: pd.DataFrame) -> None:
     history, lines = _address_history(addresses)
     out["address"] = [normalise_address(lines.get(rid)) for rid in records["record_id"]]
     latest = records["postcode"]
@@ -175,7 +184,6 @@ def standardise_records(records: pd.DataFrame, addresses: pd.DataFrame) -> pd.Da
     ]
     out["postcode"] = latest
     out["districts"] = [_unique(postcode_outward(p) for p in ps) for ps in out["postcodes"]]
-    return out
 
 
 def _address_history(addresses: pd.DataFrame) -> tuple[dict[str, list[str]], dict[str, str]]:
