@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from wholechild.errors import UserError
 from wholechild.linkage import thresholds as threshold_rules
 from wholechild.linkage.clusters import Pair, accepted_pairs, cluster
 from wholechild.linkage.engine import ScoredRun, score
 from wholechild.linkage.frame import frame_from_store
-from wholechild.linkage.persist import RunSummary, load_decisions, save_run
-from wholechild.storage.schema import LinkageModel
+from wholechild.linkage.persist import RunSummary, latest_model, load_decisions, save_run
 
 log = logging.getLogger(__name__)
 # Labels scored pairs (unique_id_l, unique_id_r, is_match), given the pairs and the
@@ -41,13 +40,6 @@ class LinkReport:
     scored_pairs: int
     thresholds: threshold_rules.Thresholds
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def _latest_model(engine: Engine) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    query = select(LinkageModel.settings, LinkageModel.thresholds).order_by(LinkageModel.id.desc())
-    with engine.connect() as conn:
-        row = conn.execute(query).first()
-    return (dict(row[0]), dict(row[1])) if row else None
 
 
 def _entity_pairs(pairs: list[Pair], entity_of: Mapping[str, str]) -> list[Pair]:
@@ -94,7 +86,11 @@ def link_store(
     if frame.empty:
         raise UserError("there are no source records to link", fix="ingest files first")
     timings = {"read": time.perf_counter() - started}
-    previous = _latest_model(engine) if incremental else None
+    if incremental:
+        with engine.connect() as conn:
+            previous = latest_model(conn)
+    else:
+        previous = None
     if incremental and previous is None:
         raise UserError("no linkage model is stored yet", fix="run `wholechild link` once first")
     run = score(frame, trained_model=previous[0] if previous else None, db_api=db_api)

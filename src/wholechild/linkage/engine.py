@@ -11,9 +11,9 @@ import pandas as pd
 from splink import DuckDBAPI, Linker
 
 from wholechild.linkage import model as linkage_model
+from wholechild.linkage.frame import LIST_COLUMNS
 
 log = logging.getLogger(__name__)
-LIST_COLUMNS = ("given_names", "surnames", "upns", "postcodes", "districts")
 # Pairs below this probability are not kept: far below any review threshold.
 KEEP_ABOVE = 0.001
 

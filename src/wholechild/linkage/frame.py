@@ -15,8 +15,10 @@ from typing import Final
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from wholechild.core.identifiers import IdCheck, check_upn, clean_identifier
 from wholechild.core.normalise import fold_accents, postcode_outward, swapped_day_month
 from wholechild.linkage.names import first_name_key, given_name_keys, phonetic, surname_keys
+from wholechild.linkage.truth import record_id_hex
 from wholechild.storage.schema import IngestBatch, SourceAddress, SourceRecord
 
 # Formats whose source key identifies a row, not a child: the school census keys each table
@@ -86,7 +88,7 @@ def _records(engine: Engine) -> pd.DataFrame:
     record_keyed = frame["format"].isin(RECORD_KEYED_FORMATS)
     keys = zip(frame["source_key"], record_keyed, strict=True)
     frame["source_key"] = [None if r else k for k, r in keys]
-    frame["record_id"] = frame["record_id"].map(_hex)
+    frame["record_id"] = frame["record_id"].map(record_id_hex)
     return frame
 
 
@@ -102,21 +104,11 @@ def _addresses(engine: Engine) -> pd.DataFrame:
     )
     with engine.connect() as conn:
         frame = pd.read_sql(query, conn)
-    frame["record_id"] = frame["record_id"].map(_hex)
+    frame["record_id"] = frame["record_id"].map(record_id_hex)
     return frame
 
 
-def _hex(value: object) -> str:
-    return (
-        value.hex
-        if hasattr(value, "hex") and not isinstance(value, str)
-        else str(value).replace("-", "")
-    )
-
-
 def _valid_upns(upn: str | None, check: str | None, former: str | None) -> list[str]:
-    from wholechild.core.identifiers import IdCheck, check_upn, clean_identifier
-
     upns = [upn] if upn and check == IdCheck.VALID else []
     former_clean = clean_identifier(former)
     if former_clean and check_upn(former_clean) is IdCheck.VALID:

@@ -464,6 +464,13 @@ def _decided_pairs(conn: Connection) -> set[Pair]:
 # -- reviewers' decisions -------------------------------------------------------------------
 
 
+def latest_model(conn: Connection) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The most recently stored model's settings and thresholds, if any model is stored."""
+    query = select(LinkageModel.settings, LinkageModel.thresholds).order_by(LinkageModel.id.desc())
+    row = conn.execute(query).first()
+    return (dict(row[0]), dict(row[1])) if row else None
+
+
 def load_decisions(conn: Connection) -> tuple[list[Pair], list[Pair]]:
     """(must-links, cannot-links): each pair's latest decision that nothing has superseded."""
     query = (

@@ -11,8 +11,9 @@ from wholechild.errors import UserError
 from wholechild.linkage.engine import make_linker
 from wholechild.linkage.evaluate import EvaluationReport, evaluate
 from wholechild.linkage.frame import frame_from_store
+from wholechild.linkage.persist import latest_model
 from wholechild.linkage.truth import record_id_hex
-from wholechild.storage.schema import LinkageModel, SourceRecord
+from wholechild.storage.schema import SourceRecord
 
 
 def stored_clusters(engine: Engine) -> pd.DataFrame:
@@ -29,12 +30,11 @@ def stored_clusters(engine: Engine) -> pd.DataFrame:
 
 
 def _latest_settings(engine: Engine) -> dict[str, Any]:
-    query = select(LinkageModel.settings).order_by(LinkageModel.id.desc()).limit(1)
     with engine.connect() as conn:
-        settings = conn.execute(query).scalar_one_or_none()
-    if settings is None:
+        stored = latest_model(conn)
+    if stored is None:
         raise UserError("no linkage model is stored yet", fix="run `wholechild link` first")
-    return dict(settings)
+    return stored[0]
 
 
 def blocking_evaluation(engine: Engine, truth: pd.DataFrame) -> EvaluationReport:

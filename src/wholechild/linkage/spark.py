@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from wholechild.errors import UserError
-from wholechild.linkage.engine import LIST_COLUMNS
+from wholechild.linkage.frame import LIST_COLUMNS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
