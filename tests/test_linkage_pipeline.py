@@ -18,6 +18,12 @@ from wholechild.storage.schema import AuditEvent, RecordLink, SourceRecord
 from wholechild.synth import synthesise
 
 
+def test_records_not_yet_linked_are_clusters_of_their_own(store: Engine, council: Path) -> None:
+    load(store, council)
+    clusters = stored_clusters(store)
+    assert clusters["cluster_id"].is_unique  # no person yet: nobody is lumped together
+
+
 @pytest.fixture(scope="module")
 def council(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("council")

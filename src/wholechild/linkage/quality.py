@@ -17,14 +17,20 @@ from wholechild.storage.schema import SourceRecord
 
 
 def stored_clusters(engine: Engine) -> pd.DataFrame:
-    """``unique_id`` (record) and ``cluster_id`` (its person) for every linked record."""
+    """``unique_id`` (record) and ``cluster_id`` (its person) for every record. A record not
+    linked yet is a cluster on its own, never lumped with the other unlinked records."""
     query = select(SourceRecord.id, SourceRecord.person_id)
     with engine.connect() as conn:
         frame = pd.read_sql(query, conn)
+    records = frame["id"].map(record_id_hex)
+    persons = frame["person_id"].astype("Int64")
     return pd.DataFrame(
         {
-            "unique_id": frame["id"].map(record_id_hex),
-            "cluster_id": frame["person_id"].astype("Int64").astype(str),
+            "unique_id": records,
+            "cluster_id": [
+                f"record:{r}" if pd.isna(p) else f"person:{p}"
+                for r, p in zip(records, persons, strict=True)
+            ],
         }
     )
 
