@@ -33,6 +33,31 @@ class Settings(BaseSettings):
     # Rows written per INSERT statement during ingestion.
     ingest_chunk_rows: int = 5000
 
+    # The web app (wholechild serve).
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Where npm installed the front-end packages (govuk-frontend). Unset: ./node_modules.
+    assets_dir: Path | None = None
+    # Session cookies are Secure (HTTPS only) except in development on 127.0.0.1.
+    cookie_secure: bool | None = None
+    session_hours: int = 8
+    # Lock-out: this many failed sign-ins in a row lock the account for lockout_minutes.
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    # OpenID Connect sign-in (e.g. Microsoft Entra ID): set all three to enable it.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+
+    # The audit trail: the Ed25519 private key (PEM) that signs checkpoints of the hash chain,
+    # and how many entries between automatic checkpoints. Unset outside production: a key is
+    # created under var/keys/.
+    audit_signing_key: Path | None = None
+    audit_checkpoint_every: int = 1000
+
+    # Disclosure control: counts from 1 to disclosure_threshold - 1 are suppressed everywhere.
+    disclosure_threshold: int = 10
+
     @field_validator("database_url")
     @classmethod
     def _known_store(cls, value: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -175,6 +176,8 @@ class SourceRecord(Provenance, Base):
     uln: Mapped[str | None] = mapped_column(String(10), info=IDENTIFYING)
     uln_check: Mapped[str] = mapped_column(String(16), info=OPERATIONAL)
     postcode: Mapped[str | None] = mapped_column(String(8), info=IDENTIFYING)  # latest known
+    # Sealed records (e.g. a child's life before adoption) are forbidden outside a named role.
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False, info=OPERATIONAL)
 
 
 class SourceAddress(Provenance, Base):
@@ -263,6 +266,64 @@ class AuditEvent(Base):
     target_type: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
     target_id: Mapped[str | None] = mapped_column(String(64), info=OPERATIONAL)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+    # The person the entry concerns, for the per-child access report (kept if persons merge).
+    person_id: Mapped[int | None] = mapped_column(Integer, index=True, info=OPERATIONAL)
+    # Break-glass access and other entries the information-governance officer must look at.
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, info=OPERATIONAL)
+    # The hash chain: SHA-256 of the previous entry's hash and this entry's content.
+    prev_hash: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True, info=OPERATIONAL)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the audit chain's head: entries up to ``last_event_id`` hash to
+    ``chain_hash``. Re-hashing the chain after an edit cannot reproduce the signature.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = _id()
+    last_event_id: Mapped[int] = mapped_column(Integer, info=OPERATIONAL)
+    chain_hash: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    key_id: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    signature: Mapped[str] = mapped_column(Text, info=OPERATIONAL)
+
+
+class UserAccount(Base):
+    """Someone who signs in: a role, an agency and a team drive what they may see."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = _id()
+    username: Mapped[str] = mapped_column(String(128), unique=True, info=OPERATIONAL)
+    display_name: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    # argon2id hash; empty for accounts that sign in only through OpenID Connect.
+    password_hash: Mapped[str | None] = mapped_column(String(255), info=OPERATIONAL)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True, info=OPERATIONAL)
+    role: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    agency: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    team: Mapped[str | None] = mapped_column(String(64), info=OPERATIONAL)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, info=OPERATIONAL)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, info=OPERATIONAL)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = _id()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=OPERATIONAL)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id"), index=True, info=OPERATIONAL
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
 
 
 def _record_fk(**kwargs: Any) -> Mapped[uuid.UUID]:
