@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= var/demo
 DEMO_CHILDREN ?= 5000
 
-.PHONY: help setup demo test test-all check bench clean
+NODE_STAMP := node_modules/.package-lock.json
+# Root installs system packages directly; anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help setup browser demo serve test test-all check bench clean
 
 help:
 	@echo "make demo      set up, synthesise a council, ingest it (SQLite), link it, report quality"
@@ -22,7 +26,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Front-end packages (govuk-frontend, axe-core) from the npm registry, served locally: no CDN.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+setup: $(STAMP) $(NODE_STAMP)
+
+# Debian's Chromium for the browser tests (never `playwright install`: it downloads browsers).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }; }
 
 demo: setup
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
@@ -31,10 +47,10 @@ demo: setup
 	WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db $(BIN)/wholechild link --truth $(DEMO_DIR)/council/truth
 	WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db $(BIN)/wholechild link evaluate --truth $(DEMO_DIR)/council/truth --out $(DEMO_DIR)/linkage-quality
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -m "not slow" -q
 
-test-all: setup
+test-all: setup browser
 	$(BIN)/python -m pytest -q
 
 check: setup
