@@ -1,65 +1,35 @@
 """Writing audit entries inside the caller's transaction, as a hash chain.
 
 Each entry stores the SHA-256 of the previous entry's hash and its own canonical content, so
-an edited, deleted, inserted or reordered entry breaks the chain (``wholechild audit verify``).
+an edited, deleted, inserted or reordered entry breaks the chain (``wholechild audit verify``;
+see ``wholechild.audit`` and docs/adr/0007-audit-hash-chain.md).
+
+Appends are serialised: the writer takes the chain lock before reading the head (a PostgreSQL
+advisory lock; SQLite's single write lock), and holds it until its transaction ends. Ingestion
+and linkage call ``record_audit`` once per batch, so the lock is taken once per action.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert
 
+from wholechild.audit.chain import (
+    GENESIS_HASH,
+    Head,
+    canonical_content,
+    chain_hash,
+    chain_head,
+    lock_chain,
+)
+from wholechild.audit.checkpoint import checkpoint_if_due
 from wholechild.storage.schema import AuditEvent
 
-GENESIS_HASH: Final = "0" * 64
-_PG_CHAIN_LOCK: Final = 7_031_337  # pg_advisory_xact_lock key that serialises chain appends
+__all__ = ["GENESIS_HASH", "canonical_content", "chain_hash", "record_audit"]
 
-
-def canonical_content(
-    *,
-    occurred_at: datetime,
-    actor: str,
-    purpose: str,
-    action: str,
-    target_type: str,
-    target_id: str | None,
-    person_id: int | None,
-    flagged: bool,
-    details: dict[str, Any],
-) -> str:
-    """The entry's content as the hash sees it: stable across SQLite and PostgreSQL."""
-    moment = occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC)
-    return json.dumps(
-        {
-            "occurred_at": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "actor": actor,
-            "purpose": purpose,
-            "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "person_id": person_id,
-            "flagged": bool(flagged),
-            "details": details,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-
-
-def chain_hash(prev_hash: str, content: str) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
-
-
-def _chain_head(conn: Connection) -> str:
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_CHAIN_LOCK})
-    head = conn.scalar(select(AuditEvent.entry_hash).order_by(AuditEvent.id.desc()).limit(1))
-    return head or GENESIS_HASH
+_APPEND: Final = insert(AuditEvent).returning(AuditEvent.id)
 
 
 def record_audit(
@@ -73,11 +43,16 @@ def record_audit(
     details: dict[str, Any],
     person_id: int | None = None,
     flagged: bool = False,
-) -> None:
-    """Append one audit entry in ``conn``'s transaction. Details carry ids and counts only."""
-    occurred_at = datetime.now(UTC)
+) -> int:
+    """Append one audit entry in ``conn``'s transaction; returns its id.
+
+    Details carry ids and counts only. If the engine signs checkpoints automatically
+    (``wholechild.audit.sign_checkpoints_automatically``), a due checkpoint is signed here too,
+    in the same transaction.
+    """
+    lock_chain(conn)  # first: entries then follow each other in time as well as in the chain
     fields: dict[str, Any] = {
-        "occurred_at": occurred_at,
+        "occurred_at": datetime.now(UTC),
         "actor": actor,
         "purpose": purpose,
         "action": action,
@@ -87,6 +62,11 @@ def record_audit(
         "flagged": flagged,
         "details": details,
     }
-    prev_hash = _chain_head(conn)
+    head = chain_head(conn)
+    prev_hash = head.entry_hash if head else GENESIS_HASH
     entry_hash = chain_hash(prev_hash, canonical_content(**fields))
-    conn.execute(insert(AuditEvent), {**fields, "prev_hash": prev_hash, "entry_hash": entry_hash})
+    new_id = conn.execute(
+        _APPEND, {**fields, "prev_hash": prev_hash, "entry_hash": entry_hash}
+    ).scalar_one()
+    checkpoint_if_due(conn, Head(new_id, entry_hash))
+    return int(new_id)

@@ -112,8 +112,11 @@ def ingest_file(
         with engine.begin() as conn:
             return _load(conn, context, fmt.read(path, reading, options), chunk_rows, progress)
     except IntegrityError:
-        # Another process committed the same content between our check and our commit.
+        # Another process committed the same content between our check and our commit; any
+        # other constraint failure (e.g. the audit write) is a real error.
         batch = _existing_batch(engine, source_system, sha)
+        if batch is None:
+            raise
         return FileReport(path.name, "already_loaded", fmt.name, source_system, batch_id=batch)
 
 
