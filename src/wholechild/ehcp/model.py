@@ -85,6 +85,16 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class Generation:
+    """What a language model wrote: the model, its version and the SHA-256 of the prompt."""
+
+    model: str
+    model_version: str
+    prompt_sha256: str
+    original_text: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlanSentence:
     """One sentence of a draft plan and the span(s) it came from (never empty in a draft)."""
 
@@ -93,6 +103,7 @@ class PlanSentence:
     citations: tuple[Span, ...]
     area: NeedArea | None = None
     sentence_id: str = ""
+    generation: Generation | None = None  # set when a language model rephrased the sentence
 
 
 @dataclass(frozen=True, slots=True)
