@@ -178,6 +178,10 @@ class SourceRecord(Provenance, Base):
     postcode: Mapped[str | None] = mapped_column(String(8), info=IDENTIFYING)  # latest known
     # Sealed records (e.g. a child's life before adoption) are forbidden outside a named role.
     sealed: Mapped[bool] = mapped_column(Boolean, default=False, info=OPERATIONAL)
+    # Set when retention replaced the identifying values with pseudonyms (never reversed).
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), info=OPERATIONAL
+    )
 
 
 class SourceAddress(Provenance, Base):
@@ -440,3 +444,181 @@ class ReviewDecision(Base):
     superseded_by: Mapped[int | None] = mapped_column(
         ForeignKey("review_decision.id"), info=OPERATIONAL
     )
+
+
+# --- EHCP cases ---
+# A child's EHCP case and the steps recorded in it. The statutory clocks are computed from the
+# steps by wholechild.ehcp.clocks (the spec in ehcp/clock_spec.yaml); changes go through
+# wholechild.actions.ehcp_cases, which writes each audit entry in the same transaction.
+
+
+class EhcpCase(Base):
+    """One child's EHCP case: a request for an EHC needs assessment and all that followed
+    (the plan, its reviews, amendments and phase transfers).
+
+    ``stage`` is the clock engine's reading of the steps, kept here for caseload counts.
+    """
+
+    __tablename__ = "ehcp_case"
+    __table_args__ = (
+        CheckConstraint("length(opened_by) > 0", name="opened_by"),
+        Index("ix_ehcp_case_caseworker_stage", "caseworker", "stage"),
+        Index("ix_ehcp_case_team_stage", "team", "stage"),
+    )
+
+    id: Mapped[int] = _id()
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True, info=OPERATIONAL)
+    # The SEND caseworker (their username) and team the case is allocated to.
+    caseworker: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    team: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    request_received_on: Mapped[date] = mapped_column(Date, info=SPECIAL)
+    stage: Mapped[str] = mapped_column(String(32), info=SPECIAL)
+    # SEN need types in rank order, space separated (SEN2 SENtype codes, e.g. "ASD SLCN").
+    sen_needs: Mapped[str | None] = mapped_column(String(64), info=SPECIAL)
+    # Where the plan is delivered: the setting's URN (with the child, it says where they are).
+    setting_urn: Mapped[str | None] = mapped_column(String(8), info=IDENTIFYING)
+    opened_by: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+
+
+class EhcpCaseEvent(Base):
+    """One step in an EHCP case (a step of ehcp/clock_spec.yaml), with who recorded it and
+    when; the database refuses a step without both, and an exception without its evidence.
+    Steps are never edited: a correction is a new step.
+    """
+
+    __tablename__ = "ehcp_case_event"
+    __table_args__ = (
+        CheckConstraint("length(recorded_by) > 0", name="recorded_by"),
+        CheckConstraint(
+            "step <> 'exception_recorded' OR (clock IS NOT NULL AND reason IS NOT NULL "
+            "AND evidence IS NOT NULL AND length(evidence) > 0)",
+            name="exception_evidence",
+        ),
+        Index("ix_ehcp_case_event_case_order", "case_id", "occurred_on", "id"),
+    )
+
+    id: Mapped[int] = _id()
+    case_id: Mapped[int] = mapped_column(ForeignKey("ehcp_case.id"), info=OPERATIONAL)
+    step: Mapped[str] = mapped_column(String(32), info=SPECIAL)
+    occurred_on: Mapped[date] = mapped_column(Date, info=SPECIAL)
+    subject: Mapped[str | None] = mapped_column(String(128), info=SPECIAL)  # the adviser
+    outcome: Mapped[str | None] = mapped_column(String(16), info=SPECIAL)  # of a review
+    transfer_year: Mapped[int | None] = mapped_column(Integer, info=SPECIAL)
+    transfer_kind: Mapped[str | None] = mapped_column(String(8), info=SPECIAL)
+    clock: Mapped[str | None] = mapped_column(String(32), info=OPERATIONAL)  # of an exception
+    reason: Mapped[str | None] = mapped_column(String(64), info=SPECIAL)
+    # Free text on a family's circumstances: special category.
+    evidence: Mapped[str | None] = mapped_column(Text, info=SPECIAL)
+    recorded_by: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+
+
+# --- Governance ---
+# Data-sharing agreements and decisions not to share, legal holds, rectifications and
+# retention runs. Changes go through wholechild.actions.governance_* actions, audited.
+
+
+class DataSharingAgreement(Base):
+    """An agreement under which a partner's data arrives and is used: parties, purposes, data
+    categories, lawful basis (UK GDPR Art. 6; for special-category data the Art. 9 condition and
+    its DPA 2018 Schedule 1 condition), and its start, end and review dates."""
+
+    __tablename__ = "data_sharing_agreement"
+
+    id: Mapped[int] = _id()
+    ref: Mapped[str] = mapped_column(String(64), unique=True, info=OPERATIONAL)
+    title: Mapped[str] = mapped_column(String(255), info=OPERATIONAL)
+    # Organisations party to it, e.g. ["Anytown Council", "Anytown NHS Trust"].
+    parties: Mapped[list[str]] = mapped_column(JSON, info=OPERATIONAL)
+    # The source systems whose files arrive under it (ingest_batch.source_system).
+    source_systems: Mapped[list[str]] = mapped_column(JSON, info=OPERATIONAL)
+    # The agency (as a core.access.Category) whose staff it lets see shared data.
+    partner_category: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
+    purposes: Mapped[list[str]] = mapped_column(JSON, info=OPERATIONAL)  # core.access.Purpose
+    categories: Mapped[list[str]] = mapped_column(JSON, info=OPERATIONAL)  # core.access.Category
+    lawful_basis: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)  # Art. 6(1)(e)...
+    special_category_condition: Mapped[str | None] = mapped_column(String(64), info=OPERATIONAL)
+    schedule1_condition: Mapped[str | None] = mapped_column(String(128), info=OPERATIONAL)
+    start_date: Mapped[date] = mapped_column(Date, info=OPERATIONAL)
+    end_date: Mapped[date | None] = mapped_column(Date, info=OPERATIONAL)
+    review_date: Mapped[date | None] = mapped_column(Date, info=OPERATIONAL)
+    created_by: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+
+
+class SharingDecision(Base):
+    """A recorded decision on a request to share, including decisions *not* to share, with
+    reasons (the DfE information-sharing advice expects both to be written down)."""
+
+    __tablename__ = "sharing_decision"
+    __table_args__ = (CheckConstraint("decision IN ('share', 'not_share')", name="decision"),)
+
+    id: Mapped[int] = _id()
+    requested_by: Mapped[str] = mapped_column(String(255), info=OPERATIONAL)  # organisation
+    purpose: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    categories: Mapped[list[str]] = mapped_column(JSON, info=OPERATIONAL)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), info=OPERATIONAL)
+    decision: Mapped[str] = mapped_column(String(16), info=OPERATIONAL)
+    # Free text that may describe a child's circumstances.
+    reason: Mapped[str] = mapped_column(Text, info=SPECIAL)
+    decided_by: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+
+
+class LegalHold(Base):
+    """Records that retention must not touch (litigation, an inquiry, a complaint), until
+    released."""
+
+    __tablename__ = "legal_hold"
+
+    id: Mapped[int] = _id()
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id"), index=True, info=OPERATIONAL
+    )
+    source_record_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("source_record.id"), index=True, info=OPERATIONAL
+    )
+    reason: Mapped[str] = mapped_column(Text, info=SPECIAL)
+    placed_by: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    released_by: Mapped[str | None] = mapped_column(String(128), info=OPERATIONAL)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+
+
+class Rectification(Base):
+    """A correction to a source value (UK GDPR Art. 16): old and new value, why, who asked, and
+    when the source agency was told (so its own system is corrected too)."""
+
+    __tablename__ = "rectification"
+
+    id: Mapped[int] = _id()
+    source_record_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("source_record.id"), index=True, info=OPERATIONAL
+    )
+    field: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    old_value: Mapped[str | None] = mapped_column(Text, info=IDENTIFYING)
+    new_value: Mapped[str | None] = mapped_column(Text, info=IDENTIFYING)
+    reason: Mapped[str] = mapped_column(Text, info=SPECIAL)
+    requested_by: Mapped[str] = mapped_column(String(255), info=IDENTIFYING)
+    recorded_by: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    source_notified_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), info=OPERATIONAL
+    )
+    source_notification_ref: Mapped[str | None] = mapped_column(String(128), info=OPERATIONAL)
+
+
+class RetentionRun(Base):
+    """One run of the retention rules: report (dry run) or apply, with counts per rule."""
+
+    __tablename__ = "retention_run"
+    __table_args__ = (CheckConstraint("mode IN ('report', 'apply')", name="mode"),)
+
+    id: Mapped[int] = _id()
+    mode: Mapped[str] = mapped_column(String(8), info=OPERATIONAL)
+    as_of: Mapped[date] = mapped_column(Date, info=OPERATIONAL)
+    rules_hash: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+    actor: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
