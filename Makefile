@@ -11,10 +11,10 @@ NODE_STAMP := node_modules/.package-lock.json
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup browser demo serve test test-all check bench clean
+.PHONY: help setup browser demo demo-data serve-demo serve test test-all check bench clean
 
 help:
-	@echo "make demo      set up, synthesise a council, ingest it (SQLite), link it, report quality"
+	@echo "make demo      set up, synthesise a council, load and link it (SQLite), serve it on 127.0.0.1:8000"
 	@echo "make test      set up and run the tests (PostgreSQL tests skip unless it is reachable)"
 	@echo "make test-all  the tests including slow suites"
 	@echo "make check     ruff + mypy"
@@ -40,12 +40,30 @@ browser:
 	  $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }; }
 
-demo: setup
+DEMO_DB := WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db
+DEMO_EHCP_CASES ?= 60
+
+# The whole product on the embedded default: synthesise, load under agreements, link, measure,
+# seal adopted children's records, load EHCP case histories, seed demo accounts, then serve.
+demo: demo-data serve-demo
+
+demo-data: setup
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	$(BIN)/wholechild synth --children $(DEMO_CHILDREN) --seed 1 --out $(DEMO_DIR)/council
-	WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db $(BIN)/wholechild ingest $(DEMO_DIR)/council
-	WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db $(BIN)/wholechild link --truth $(DEMO_DIR)/council/truth
-	WHOLECHILD_DATABASE_URL=sqlite:///$(DEMO_DIR)/wholechild.db $(BIN)/wholechild link evaluate --truth $(DEMO_DIR)/council/truth --out $(DEMO_DIR)/linkage-quality
+	$(BIN)/wholechild synth --children $(DEMO_CHILDREN) --seed 1 --ehcp-cases $(DEMO_EHCP_CASES) --out $(DEMO_DIR)/council
+	$(DEMO_DB) $(BIN)/wholechild agreements load $(DEMO_DIR)/council/agreements.yaml
+	$(DEMO_DB) $(BIN)/wholechild ingest $(DEMO_DIR)/council
+	$(DEMO_DB) $(BIN)/wholechild link --truth $(DEMO_DIR)/council/truth
+	$(DEMO_DB) $(BIN)/wholechild link evaluate --truth $(DEMO_DIR)/council/truth --out $(DEMO_DIR)/linkage-quality
+	$(DEMO_DB) $(BIN)/wholechild records seal --adopted
+	$(DEMO_DB) $(BIN)/wholechild ehcp load-synthetic $(DEMO_DIR)/council
+	$(DEMO_DB) $(BIN)/wholechild users seed-demo
+
+serve-demo:
+	$(DEMO_DB) WHOLECHILD_LINKAGE_REPORT_DIR=$(DEMO_DIR)/linkage-quality $(BIN)/wholechild serve
+
+# Serve the store named by WHOLECHILD_DATABASE_URL (or .env).
+serve: setup
+	$(BIN)/wholechild serve
 
 test: setup browser
 	$(BIN)/python -m pytest -m "not slow" -q
@@ -62,6 +80,7 @@ bench: setup
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/linkage.py --children 100000
 	$(BIN)/python bench/febrl.py
+	$(BIN)/python bench/drafting.py --cases 60
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

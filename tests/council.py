@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from agreements_helpers import load_council_agreements
 from wholechild.actions.ingest import ingest_file
 from wholechild.actions.link import LinkReport, link_store
 from wholechild.formats.discover import plan_files
@@ -21,6 +22,7 @@ def synthesise_council(out_dir: Path, *, children: int = 150, seed: int = 3) -> 
 
 
 def ingest_council(engine: Engine, council: Path) -> None:
+    load_council_agreements(engine, council)  # partner files are refused without one
     for planned in plan_files([council], mapping=None, source_system=None):
         fmt = "mapped" if planned.options.mapping else "auto"
         ingest_file(

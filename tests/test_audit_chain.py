@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, column, create_engine, func, select, table, text, update
 
+from agreements_helpers import agree
 from conftest import PG_ADMIN_URL, _postgres_unavailable
 from ingest_helpers import MAPPING, write_health_csv
 from test_audit_verify import KEY, append
@@ -227,6 +228,7 @@ def test_ingest_writes_nothing_when_its_audit_entry_fails(store: Engine, tmp_pat
             options=LoadOptions(mapping=MAPPING),
         )
 
+    agree(store, "test_health")  # partner files need a data-sharing agreement
     load(write_health_csv(tmp_path / "first.csv", 10))
     before = [total(store, t) for t in (*INGEST_TABLES, AuditEvent)]
     with audit_table_offline(store), pytest.raises(Exception, match="audit_event"):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from agreements_helpers import agreement_yaml
 from conftest import sample_file
 from ingest_helpers import MAPPING, write_health_csv
 
@@ -32,6 +33,12 @@ def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProc
     )
 
 
+def agree_cli(tmp_path: Path) -> None:
+    """Record the data-sharing agreement the test health files arrive under."""
+    (tmp_path / "agreements.yaml").write_text(agreement_yaml("test_health"))
+    assert run(["agreements", "load", "agreements.yaml"], tmp_path).returncode == 0
+
+
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = run(["--help"], tmp_path)
     assert result.returncode == 0
@@ -45,6 +52,7 @@ def test_ingest_a_folder_with_a_sidecar_mapping_prints_the_reconciliation(tmp_pa
     write_health_csv(folder / "health.csv", 12, ["P1,too,short"])
     (folder / "health.mapping.yaml").write_text(yaml.safe_dump(MAPPING))
     findings = tmp_path / "findings.csv"
+    agree_cli(tmp_path)
 
     result = run(["ingest", str(folder), "--findings", str(findings)], tmp_path)
 
@@ -59,6 +67,7 @@ def test_ingest_a_folder_with_a_sidecar_mapping_prints_the_reconciliation(tmp_pa
 def test_strict_fails_when_rows_are_quarantined(tmp_path: Path) -> None:
     path = write_health_csv(tmp_path / "health.csv", 3, ["broken"])
     (tmp_path / "m.yaml").write_text(yaml.safe_dump(MAPPING))
+    agree_cli(tmp_path)
     result = run(["ingest", str(path), "--mapping", str(tmp_path / "m.yaml"), "--strict"], tmp_path)
     assert result.returncode == 1
 

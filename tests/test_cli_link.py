@@ -16,6 +16,7 @@ def test_synth_ingest_link_evaluate_review(tmp_path: Path) -> None:
         ).returncode
         == 0
     )
+    assert run(["agreements", "load", str(council / "agreements.yaml")], tmp_path).returncode == 0
     assert run(["ingest", str(council)], tmp_path).returncode == 0
 
     linked = run(["link", "--truth", str(council / "truth"), "--sample", "400"], tmp_path)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from agreements_helpers import agree
 from ingest_helpers import MAPPING, good_line, write_health_csv
 from wholechild.actions import ingest as ingest_module
 from wholechild.actions.ingest import ingest_file
@@ -29,6 +30,14 @@ from wholechild.storage.schema import (
 
 TABLES = (IngestBatch, SourceRecord, Event, IngestFinding, QuarantinedRow, AuditEvent)
 OPTIONS = LoadOptions(mapping=MAPPING)
+
+
+@pytest.fixture(autouse=True)
+def _health_agreement(request: pytest.FixtureRequest) -> None:
+    """The test health files arrive under a data-sharing agreement (test_ingest_agreements.py
+    covers what happens without one)."""
+    if "store" in request.fixturenames:
+        agree(request.getfixturevalue("store"), "test_health")
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -140,7 +149,7 @@ def test_no_audit_no_action(store: Engine, tmp_path: Path, monkeypatch: pytest.M
 def test_audit_entry_carries_counts_not_childrens_details(store: Engine, tmp_path: Path) -> None:
     report = load(store, write_health_csv(tmp_path / "health.csv", 4))
     with store.connect() as conn:
-        entry = conn.execute(select(AuditEvent)).one()
+        entry = conn.execute(select(AuditEvent).where(AuditEvent.action == "ingest.file")).one()
     assert entry.action == "ingest.file" and entry.actor == "tester"
     assert entry.target_id == str(report.batch_id)
     assert entry.details["rows_read"] == 4

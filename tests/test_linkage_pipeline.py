@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from agreements_helpers import load_council_agreements
 from wholechild.actions.ingest import ingest_file
 from wholechild.actions.link import LinkReport, link_store
 from wholechild.formats.discover import plan_files
@@ -32,6 +33,7 @@ def council(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load(engine: Engine, council: Path) -> None:
+    load_council_agreements(engine, council)
     for planned in plan_files([council], mapping=None, source_system=None):
         fmt = "mapped" if planned.options.mapping else "auto"
         ingest_file(

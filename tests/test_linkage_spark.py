@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
+from agreements_helpers import load_council_agreements
 from wholechild.actions.ingest import ingest_file
 from wholechild.actions.link import link_store
 from wholechild.formats.discover import plan_files
@@ -82,6 +83,7 @@ def council(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def loaded_store(folder: Path, council: Path) -> Engine:
     engine = make_engine(f"sqlite:///{folder / 'wholechild.db'}")
     migrate(engine)
+    load_council_agreements(engine, council)
     for planned in plan_files([council], mapping=None, source_system=None):
         fmt = "mapped" if planned.options.mapping else "auto"
         ingest_file(

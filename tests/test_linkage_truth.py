@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from agreements_helpers import load_council_agreements
 from wholechild.actions.ingest import ingest_file
 from wholechild.core.codes import ETHNICITY
 from wholechild.errors import UserError
@@ -27,6 +28,7 @@ def council(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, 
     synthesise(children=300, seed=2, out_dir=folder)
     engine = make_engine(f"sqlite:///{folder / 'store.db'}")
     migrate(engine)
+    load_council_agreements(engine, folder)
     for planned in plan_files([folder], mapping=None, source_system=None):
         ingest_file(
             engine,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from agreements_helpers import agree
 from conftest import samples_dir
 from wholechild.actions.ingest import ingest_file
 from wholechild.core.records import Severity
@@ -42,6 +43,7 @@ def test_sample_file_ingests_and_reconciles(path: Path, tmp_path: Path) -> None:
 
     engine = make_engine(f"sqlite:///{tmp_path / 'samples.db'}")
     migrate(engine)
+    agree(engine, "school_census", partner="education")  # schools are partners: they need one
     report = ingest_file(engine, path, actor="tester", purpose="test")
 
     assert report.outcome == "loaded", report.error

@@ -7,6 +7,7 @@ Exit codes (one place; see README):
   3  configuration problem (WHOLECHILD_* settings)
   4  the store could not be reached or opened
   5  an input file could not be read at all
+  7  a partner's file has no data-sharing agreement in force covering it (nothing loaded)
   70 an internal error (a bug): the details go to the log file, never to the screen
 """
 
@@ -48,6 +49,34 @@ link_app = typer.Typer(help="Record linkage: every source record to a person.")
 app.add_typer(link_app, name="link")
 review_app = typer.Typer(help="The clerical-review queue of uncertain pairs.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
+from wholechild.cli_draft import draft_command  # noqa: E402 - the drafting assistant
+from wholechild.cli_ehcp import ehcp_app, sen2_app  # noqa: E402 - EHCP cases, clocks, SEN2
+
+ehcp_app.command("draft")(draft_command)
+app.add_typer(ehcp_app, name="ehcp")
+app.add_typer(sen2_app, name="sen2")
+from wholechild.cli_audit import audit_app  # noqa: E402 - the audit trail's commands
+
+app.add_typer(audit_app, name="audit")
+from wholechild.cli_records import records_app  # noqa: E402 - sealing source records
+
+app.add_typer(records_app, name="records")
+from wholechild.cli_agreements import agreements_app, sharing_app  # noqa: E402 - governance
+
+app.add_typer(agreements_app, name="agreements")
+app.add_typer(sharing_app, name="sharing")
+from wholechild.cli_web import serve, users_app  # noqa: E402 - the web app's commands
+
+app.add_typer(users_app, name="users")
+from wholechild.cli_governance import extract_command, hold_app, retention_app  # noqa: E402
+
+app.add_typer(retention_app, name="retention")
+app.add_typer(hold_app, name="hold")
+app.command("extract")(extract_command)
+from wholechild.cli_gov_people import gov_people_app  # noqa: E402 - sar, rectify, transparency
+
+app.add_typer(gov_people_app)
+app.command("serve")(serve)
 console = Console()
 errors = Console(stderr=True)
 
@@ -81,6 +110,9 @@ def synth(
     out: Annotated[Path, typer.Option(help="Folder to write the extracts into.")],
     children: Annotated[int, typer.Option(min=1, help="How many children.")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+    ehcp_cases: Annotated[
+        int, typer.Option(min=0, help="Also write EHCP advice for N cases into OUT/advice/.")
+    ] = 0,
 ) -> None:
     """Write a synthetic council: each agency's extract in its native format, plus ground truth."""
     from wholechild.synth import synthesise
@@ -97,6 +129,14 @@ def synth(
         table.add_row(name, f"{rows:,}")
     console.print(table)
     console.print(f"written to {out} in {summary.seconds:.1f} s")
+    if ehcp_cases:
+        from wholechild.synth.advice import write_advice_cases
+
+        advice = write_advice_cases(out / "advice", cases=ehcp_cases, seed=seed)
+        console.print(
+            f"EHCP advice: {advice.cases} cases, {advice.documents} documents, {advice.facts} "
+            f"gold facts ({advice.vague_provisions} vague provisions) in {out / 'advice'}"
+        )
 
 
 @app.command()
@@ -163,8 +203,11 @@ def _ticker(progress: Progress, task: Any) -> Callable[[int], None]:
 def _open_store(settings: Settings) -> Any:
     from wholechild.storage.db import make_engine, migrate
 
+    from wholechild.audit.checkpoint import enable_automatic_checkpoints
+
     engine = make_engine(settings.database_url)
     migrate(engine)
+    enable_automatic_checkpoints(engine, settings)
     return engine
 
 

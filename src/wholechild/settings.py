@@ -57,6 +57,22 @@ class Settings(BaseSettings):
 
     # Disclosure control: counts from 1 to disclosure_threshold - 1 are suppressed everywhere.
     disclosure_threshold: int = 10
+    # Retention: a YAML file of retention rules replacing the packaged defaults
+    # (wholechild/governance/retention_rules.yaml; see docs/governance/retention.md).
+    retention_rules: Path | None = None
+    # The secret key (a file of 64+ hex characters) for keyed pseudonyms in analytical extracts
+    # and pseudonymised records. Required in production; elsewhere created under var/keys/.
+    pseudonym_key: Path | None = None
+    # Where `wholechild link evaluate` wrote its report: the dashboards show its figures.
+    linkage_report_dir: Path = Path("var/linkage-quality")
+    # Where the web app keeps the subject access ZIPs it generated, until they are released
+    # and deleted (one folder per person).
+    subject_access_dir: Path = Path("var/subject-access")
+
+    # EHCP drafting: an optional OpenAI-compatible language model (Ollama, vLLM, llama.cpp,
+    # Azure OpenAI) that rephrases drafted sentences; set both or neither (see ADR 0010).
+    llm_base_url: str | None = None
+    llm_model: str | None = None
 
     @field_validator("database_url")
     @classmethod

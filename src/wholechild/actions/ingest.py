@@ -20,6 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from wholechild.actions.agreements import FileArrival, agreement_for_file
 from wholechild.actions.audit import record_audit
 from wholechild.core.normalise import normalise_postcode
 from wholechild.core.records import FileReading, Finding, Row, Severity
@@ -86,7 +87,11 @@ def ingest_file(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> FileReport:
-    """Load one file as one batch. Bad content never raises: it becomes findings."""
+    """Load one file as one batch. Bad content never raises: it becomes findings.
+
+    A partner's file (any format but the council's own systems') is refused with
+    ``NoAgreementError`` unless a data-sharing agreement covering its source system is in force
+    on ``today``; the rows then carry that agreement's reference in their provenance."""
     options = options or LoadOptions()
     try:
         fmt = detect_format(path, options) if format_name == "auto" else format_named(format_name)
@@ -97,6 +102,10 @@ def ingest_file(
     existing = _existing_batch(engine, source_system, sha)
     if existing is not None:
         return FileReport(path.name, "already_loaded", fmt.name, source_system, batch_id=existing)
+    today = today or datetime.now(UTC).date()
+    # A partner's file needs a data-sharing agreement in force today (NoAgreementError).
+    arrival = FileArrival(path.name, fmt.name, source_system, today, agreement_ref)
+    agreement_ref = agreement_for_file(engine, arrival, actor=actor, purpose=purpose)
     reading = FileReading(format=fmt.name, source_system=source_system, agency=fmt.agency)
     context = _BatchContext(
         path=path,
@@ -106,7 +115,7 @@ def ingest_file(
         actor=actor,
         purpose=purpose,
         agreement_ref=agreement_ref,
-        today=today or datetime.now(UTC).date(),
+        today=today,
     )
     try:
         with engine.begin() as conn:

@@ -50,6 +50,8 @@ class Purpose(StrEnum):
     SUBJECT_ACCESS_REQUEST = "subject_access_request"
     AUDIT_OVERSIGHT = "audit_oversight"
     ADMINISTRATION = "administration"
+    # Agreements, retention, legal holds and corrections (information governance).
+    RECORDS_MANAGEMENT = "records_management"
 
 
 PURPOSE_LABELS: Final[dict[Purpose, str]] = {
@@ -62,6 +64,7 @@ PURPOSE_LABELS: Final[dict[Purpose, str]] = {
     Purpose.SUBJECT_ACCESS_REQUEST: "Subject access request",
     Purpose.AUDIT_OVERSIGHT: "Audit oversight",
     Purpose.ADMINISTRATION: "Administration",
+    Purpose.RECORDS_MANAGEMENT: "Records management",
 }
 
 

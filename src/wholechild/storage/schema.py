@@ -622,3 +622,74 @@ class RetentionRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
     actor: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
     ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+
+
+# --- EHCP drafts ---
+# A draft plan drafted from advice (wholechild.ehcp.drafting), kept so that the caseworker's
+# edits and sign-off are recorded: which words came from which advice, who changed them, who
+# signed the AI-drafted text off. Changes go through wholechild.actions.ehcp_drafts, audited.
+
+
+class EhcpDraft(Base):
+    """One draft plan for one EHCP case; signed off once, by a named caseworker."""
+
+    __tablename__ = "ehcp_draft"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'signed_off')", name="status"),
+        CheckConstraint("length(drafted_by) > 0", name="drafted_by"),
+        CheckConstraint(
+            "status <> 'signed_off' OR (signed_off_by IS NOT NULL AND signed_off_at IS NOT NULL)",
+            name="signed_off_by",
+        ),
+    )
+
+    id: Mapped[int] = _id()
+    case_id: Mapped[int] = mapped_column(ForeignKey("ehcp_case.id"), index=True, info=OPERATIONAL)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True, info=OPERATIONAL)
+    status: Mapped[str] = mapped_column(String(16), info=OPERATIONAL)
+    drafted_by: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
+    drafted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
+    # The language model that reworded sentences, if any ("model version"), else None.
+    rephraser: Mapped[str | None] = mapped_column(String(128), info=OPERATIONAL)
+    signed_off_by: Mapped[str | None] = mapped_column(String(128), info=OPERATIONAL)
+    signed_off_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), info=OPERATIONAL
+    )
+
+
+class EhcpAdviceDocument(Base):
+    """One piece of advice a draft was made from, with its text by page (as spans index it)."""
+
+    __tablename__ = "ehcp_advice_document"
+    __table_args__ = (UniqueConstraint("draft_id", "doc_id"),)
+
+    id: Mapped[int] = _id()
+    draft_id: Mapped[int] = mapped_column(ForeignKey("ehcp_draft.id"), index=True, info=OPERATIONAL)
+    doc_id: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)  # SHA-256 of the file
+    file_name: Mapped[str] = mapped_column(String(255), info=IDENTIFYING)
+    kind: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
+    author: Mapped[str | None] = mapped_column(String(255), info=IDENTIFYING)
+    pages: Mapped[list[str]] = mapped_column(JSON, info=SPECIAL)
+
+
+class EhcpDraftSentence(Base):
+    """One sentence of a draft: the words drafted from the advice, the words as they stand
+    after the caseworker's edits, and the spans (document, page, offsets) it cites."""
+
+    __tablename__ = "ehcp_draft_sentence"
+    __table_args__ = (UniqueConstraint("draft_id", "sentence_id"),)
+
+    id: Mapped[int] = _id()
+    draft_id: Mapped[int] = mapped_column(ForeignKey("ehcp_draft.id"), index=True, info=OPERATIONAL)
+    sentence_id: Mapped[str] = mapped_column(String(16), info=OPERATIONAL)
+    position: Mapped[int] = mapped_column(Integer, info=OPERATIONAL)
+    section: Mapped[str] = mapped_column(String(4), info=OPERATIONAL)
+    area: Mapped[str | None] = mapped_column(String(48), info=SPECIAL)  # area of need
+    original_text: Mapped[str] = mapped_column(Text, info=SPECIAL)
+    current_text: Mapped[str] = mapped_column(Text, info=SPECIAL)
+    # [{"doc_id", "page", "start", "end"}]: offsets only; the words are in the advice.
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, info=OPERATIONAL)
+    # What a language model did ({"model", "model_version", "prompt_sha256", "original_text"}).
+    generation: Mapped[dict[str, Any] | None] = mapped_column(JSON, info=SPECIAL)
+    edited_by: Mapped[str | None] = mapped_column(String(128), info=OPERATIONAL)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)

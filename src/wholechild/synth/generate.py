@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wholechild.synth import agency, cin_census, school_census, sen2, ssda903, truth
+from wholechild.synth.agreements import write_agreements
 from wholechild.synth.model import Population
 from wholechild.synth.population import build_population
 from wholechild.synth.services import EhcpCase, SocialCare, ehcp_case_for, social_care_for
@@ -94,6 +95,7 @@ def synthesise(
         _write_extracts(population, seed, out_dir, log, (social_care, cases, early_help), report)
     _write_truth(population, out_dir)
     report("truth", children)
+    write_agreements(out_dir)  # the partner sources' data-sharing agreements
     rows = {name: log.rows.get(name, 0) for name in EXTRACT_FILES}
     return SynthSummary(children, seed, rows, round(time.perf_counter() - started, 3))
 

@@ -1,0 +1,1 @@
+"""Routers: each parses a request, calls one read function or action, and returns."""
