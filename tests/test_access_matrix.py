@@ -21,7 +21,9 @@ import pytest
 from sqlalchemy import Engine, insert, select
 
 from wholechild.access import PRACTITIONERS, AccessDenied, Resource, decide
+from wholechild.actions.agreements import record_agreement
 from wholechild.core.access import Category, Principal, Purpose, Role
+from wholechild.governance.agreements import PARTNER_AGENCIES, Agreement
 from wholechild.policy import ACTIONS, RESOURCE_KINDS
 from wholechild.read.child import child_view
 from wholechild.storage.schema import AuditEvent, Event, IngestBatch, Person, SourceRecord
@@ -256,8 +258,26 @@ def _add(conn: Any, person: int, category: Category, sealed: bool, n: int) -> tu
     return record.hex, int(event)
 
 
-def seed(engine: Engine) -> Seeded:
+def agree_everything(engine: Engine) -> None:
+    """Agreements letting every partner agency's staff see every category for every purpose,
+    so that the Cedar policy alone decides (tests/test_access_agreements.py narrows them)."""
+    for partner in sorted(PARTNER_AGENCIES):
+        agreement = Agreement(
+            ref=f"DSA-ALL-{partner.value}", title="Everything, for the policy matrix",
+            parties=("Test Council", f"Test {partner.value}"),
+            source_systems=(f"sys_{partner.value}",), partner_category=partner.value,
+            purposes=tuple(p.value for p in Purpose), categories=tuple(c.value for c in Category),
+            lawful_basis="6(1)(e)", special_category_condition="9(2)(g)",
+            schedule1_condition="Sch.1 Pt.2 para 18", start_date=date(2020, 4, 1),
+            end_date=None, review_date=date(2099, 3, 31),
+        )  # fmt: skip
+        record_agreement(engine, agreement=agreement, actor="test", purpose="records_management")
+
+
+def seed(engine: Engine, *, agreements: bool = True) -> Seeded:
     """One person with one record and one event of every category, and a sealed one."""
+    if agreements:
+        agree_everything(engine)
     records: dict[str, tuple[Category, bool]] = {}
     events: dict[int, tuple[Category, bool]] = {}
     with engine.begin() as conn:
@@ -333,7 +353,8 @@ def test_every_page_view_and_refusal_is_audited_once(store: Engine) -> None:
                 child_view(store, principal, person_id=seeded.person_id, purpose=purpose)
             views += 1
     with store.connect() as conn:
-        entries = list(conn.execute(select(AuditEvent).order_by(AuditEvent.id)))
+        query = select(AuditEvent).where(AuditEvent.action.like("access.%"))
+        entries = list(conn.execute(query.order_by(AuditEvent.id)))
     assert len(entries) == views
     assert {e.person_id for e in entries} == {seeded.person_id}
     assert all(e.action == "access.view_child" for e in entries)

@@ -161,6 +161,8 @@ def test_the_drafting_journey_from_upload_to_signed_off_docx(engine: Engine) -> 
     assert 'data-rule="provision_group_size"' in sentence
     assert f'href="#{anchor.group(1)}"' in sentence  # without script, the link jumps to it
     assert '<script src="/static/app/ehcp-workbench.js"' in bench.text
+    whole = bench.text.split('id="plan-findings-list"')[1].split("</ul>")[0]
+    assert 'data-rule="clarification_outstanding"' in whole and 'href="#src-' in whole
 
     csrf = page_csrf(client, f"/ehcp/drafts/{draft_id}/sentences/{PHONICS}")
     saved = client.post(

@@ -357,6 +357,16 @@ def test_a_subject_access_export_is_a_zip_with_a_pdf_and_json(
         data = json.loads(archive.read(f"subject-access-{person}.json"))
     assert data["subject_access_export"]["person_id"] == person and data["records"]
     assert audits(engine, "access.export") == 2  # generated, then downloaded
+    deleted = client.post(
+        f"/governance/subject-access/{person}/delete",
+        data={"csrf_token": page_csrf(client), "name": name.group(1)},
+        follow_redirects=False,
+    )
+    assert deleted.status_code == 303
+    after = client.get(deleted.headers["location"]).text
+    assert "deleted from the server" in after and "No export has been generated" in after
+    assert not list((settings.subject_access_dir / str(person)).glob("*.zip"))
+    assert audits(engine, "access.export") == 3
 
 
 def test_a_subject_access_file_of_another_person_is_not_served(

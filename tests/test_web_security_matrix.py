@@ -301,6 +301,8 @@ def _governance_writes(council: Council) -> dict[str, Write]:
         "/governance/subject-access/{person_id}": Write("export", person, sar, {}),
         "/governance/subject-access/{person_id}/download": Write("export", person, sar,
                                                                  {"name": "x.zip"}),
+        "/governance/subject-access/{person_id}/delete": Write("export", person, sar,
+                                                               {"name": "x.zip"}),
         "/governance/retention/apply": Write("retention", retention, rm,
                                              {"as_of": "2200-01-01", "confirm": "yes"}),
         "/governance/legal-holds": Write("legal_hold", retention, rm,

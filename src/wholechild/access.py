@@ -11,7 +11,7 @@ attempts are never lost with the caller's rolled-back work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Final
@@ -28,6 +28,7 @@ from wholechild.core.access import (
     Role,
 )
 from wholechild.errors import UserError
+from wholechild.governance.agreements import Agreement, partner_allows
 from wholechild.policy import Request, evaluate
 
 __all__ = [
@@ -161,11 +162,44 @@ def decide(
     *,
     purpose: Purpose | None,
     justification: str | None = None,
+    agreements: Sequence[Agreement] | None = None,
 ) -> Decision:
-    """May ``principal`` do ``action`` to ``resource`` for ``purpose``? Pure; no audit."""
+    """May ``principal`` do ``action`` to ``resource`` for ``purpose``? Pure; no audit.
+
+    ``agreements``: the data-sharing agreements in force today. For a record, a partner
+    agency's staff then see another agency's category only where an agreement with their agency
+    covers that category and purpose (break-glass does not override an agreement)."""
     plain = _request(principal, action, resource, purpose, glass=False)
     given = justification is not None
-    return _decide(plain, justified=_justified(justification), given=given)
+    decision = _decide(plain, justified=_justified(justification), given=given)
+    if agreements is None or not decision.allowed or resource.kind != "Record":
+        return decision
+    return _within_agreements(principal, resource, purpose, decision, agreements)
+
+
+def _within_agreements(
+    principal: Principal,
+    resource: Resource,
+    purpose: Purpose | None,
+    decision: Decision,
+    agreements: Sequence[Agreement],
+) -> Decision:
+    category = resource.category or Category.OTHER
+    if partner_allows(
+        agreements,
+        partner_category=principal.agency.value,
+        purpose=purpose.value if purpose is not None else "",
+        category=category.value,
+    ):
+        return decision
+    staff, data = CATEGORY_LABELS[principal.agency], CATEGORY_LABELS[category]
+    return Decision(
+        False,
+        (
+            f"no data-sharing agreement in force lets {staff} staff see {data} records "
+            "for this purpose",
+        ),
+    )
 
 
 @lru_cache(maxsize=65_536)

@@ -201,9 +201,8 @@ def _ticker(progress: Progress, task: Any) -> Callable[[int], None]:
 
 
 def _open_store(settings: Settings) -> Any:
-    from wholechild.storage.db import make_engine, migrate
-
     from wholechild.audit.checkpoint import enable_automatic_checkpoints
+    from wholechild.storage.db import make_engine, migrate
 
     engine = make_engine(settings.database_url)
     migrate(engine)

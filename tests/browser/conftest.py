@@ -21,9 +21,9 @@ from typing import Any, Final
 
 import pytest
 import uvicorn
-from browser_support import Council
 from sqlalchemy import Engine, func, select
 
+from browser.browser_support import Council
 from council import load_linked_council, synthesise_council
 from web_support import PASSWORD, web_settings
 from wholechild.actions.accounts import seed_demo_accounts

@@ -12,10 +12,10 @@ from typing import Any
 
 import docx
 import pytest
-from browser_support import Council, assert_accessible
 from sqlalchemy import insert, select
-from test_journeys import heading, sign_in
 
+from browser.browser_support import Council, assert_accessible
+from browser.test_journeys import heading, sign_in
 from wholechild.actions.ehcp_cases import open_case
 from wholechild.storage.schema import EhcpCase, EhcpDraft, Person
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Council, assert_accessible
 from sqlalchemy import func, select
 
+from browser.browser_support import Council, assert_accessible
 from web_support import PASSWORD
 from wholechild.linkage.truth import record_id_hex
 from wholechild.storage.schema import AuditEvent, DataSharingAgreement, SourceRecord
@@ -125,6 +125,9 @@ def test_subject_access_export_generated_and_downloaded(
             pdf = archive.read(f"subject-access-{council.person}.pdf")
         assert f"subject-access-{council.person}.json" in names and "REDACTION-REVIEW.md" in names
         assert pdf.startswith(b"%PDF")
+        page.get_by_role("button", name=re.compile(r"^Delete subject-access-")).click()
+        assert "deleted from the server" in page.locator("main").inner_text()
+        assert set((SAR_FOLDER / str(council.person)).glob("*.zip")) == before
     finally:  # the export holds the child's data: leave none behind
         for made in set((SAR_FOLDER / str(council.person)).glob("*.zip")) - before:
             made.unlink()

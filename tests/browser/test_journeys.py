@@ -10,9 +10,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from browser_support import Council, assert_accessible, axe_violations
 from sqlalchemy import func, select
 
+from browser.browser_support import Council, assert_accessible, axe_violations
 from web_support import PASSWORD
 from wholechild.storage.schema import AuditEvent, ReviewDecision, ReviewItem
 

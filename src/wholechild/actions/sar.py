@@ -126,8 +126,8 @@ def gather(
     if conn.scalar(select(Person.id).where(Person.id == person_id)) is None:
         raise UserError(f"there is no person {person_id}", fix="search for the child again")
     held = person_records(conn, person_id)
-    records = split(principal, held, purpose=purpose).shown
-    events = split(principal, person_events(conn, person_id, held), purpose=purpose).shown
+    records = split(conn, principal, held, purpose=purpose).shown
+    events = split(conn, principal, person_events(conn, person_id, held), purpose=purpose).shown
     ids = [r.row.id for r in records]
     return SubjectAccess(
         person_id=person_id,

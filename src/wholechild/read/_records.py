@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, Row, select
@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, select
 from wholechild.access import Decision, Resource, decide
 from wholechild.core.access import Category, Principal, Purpose, category_of
 from wholechild.linkage.truth import record_id_hex
+from wholechild.read.agreements import agreements_in_force
 from wholechild.storage.schema import Event, IngestBatch, SourceRecord
 
 # The plain-English name of each event type the loaders write (SSD table names where SSD has one).
@@ -115,13 +116,16 @@ class Split:
 
 
 def split(
+    conn: Connection,
     principal: Principal,
     items: Sequence[Held],
     *,
     purpose: Purpose | None,
     justification: str | None = None,
 ) -> Split:
-    """Apply ``view_record`` to each item (decisions are cached by category and sealing)."""
+    """Apply ``view_record`` to each item, within the data-sharing agreements in force today
+    (decisions are cached by category and sealing)."""
+    agreements = agreements_in_force(conn, datetime.now(UTC).date())
     shown: list[Held] = []
     withheld: list[Held] = []
     glass = possible = False
@@ -132,6 +136,7 @@ def split(
             Resource("Record", None, item.category, item.sealed),
             purpose=purpose,
             justification=justification,
+            agreements=agreements,
         )
         (shown if decision.allowed else withheld).append(item)
         glass |= decision.break_glass

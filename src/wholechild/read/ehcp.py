@@ -99,6 +99,7 @@ class CaseloadView:
     performance_total: tuple[int | None, int | None, float | None]
     threshold: int
     teams: tuple[str, ...]
+    today: date  # the day the clocks stand on
 
 
 def caseload_view(
@@ -119,7 +120,7 @@ def caseload_view(
     view = CaseloadView(
         who, team, cases, tuple(load.due_soon[:LIST_LIMIT]), tuple(load.overdue[:LIST_LIMIT]),
         _stages(load.by_stage, threshold), _loads(engine, today, team, threshold),
-        *_performance(engine, today, team, threshold), threshold, _teams(engine),
+        *_performance(engine, today, team, threshold), threshold, _teams(engine), today,
     )  # fmt: skip
     with engine.begin() as conn:
         record_access(
@@ -307,6 +308,9 @@ class DraftView:
     findings: tuple[QualityFinding, ...]
     critical: int
     standard: int
+    # Findings on the plan as a whole (a need with no provision, a quantity the draft left
+    # out, a question to an author), each with the anchor of the advice it points at, if any.
+    general: tuple[tuple[QualityFinding, str | None], ...]
 
 
 def draft_view(
@@ -335,7 +339,11 @@ def draft_view(
     critical = sum(f.severity.value == "critical" for f in findings)
     standard = sum(f.severity.value == "standard" for f in findings)
     panes = tuple(_pane(doc) for doc in draft.plan.advice)
-    return DraftView(draft, sections, panes, findings, critical, standard)
+    general = tuple(
+        (f, span_anchor(f.span.doc_id, f.span.page, f.span.start) if f.span else None)
+        for f in by_sentence.get("", [])
+    )
+    return DraftView(draft, sections, panes, findings, critical, standard, general)
 
 
 def _draft_case(conn: Any, draft_id: int) -> int:

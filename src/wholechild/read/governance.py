@@ -1,5 +1,5 @@
 """Reads for the governance pages: the values a correction would replace, and the subject
-access exports waiting on the server for release.
+access exports waiting on the server for release (and their deletion once released).
 
 Each read of a child's data passes the one choke point (``wholechild.access``): the
 correction page asks ``rectify`` of the child and of each record (a sealed record is never
@@ -36,6 +36,7 @@ __all__ = [
     "SubjectAccessFile",
     "check_rectification_target",
     "correction_page",
+    "delete_subject_access_file",
     "redaction_items",
     "subject_access_download",
     "subject_access_files",
@@ -257,3 +258,26 @@ def subject_access_download(
             details=details,
         )  # fmt: skip
     return content
+
+
+def delete_subject_access_file(
+    engine: Engine,
+    principal: Principal,
+    *,
+    folder: Path,
+    person_id: int,
+    name: str,
+    purpose: Purpose | None,
+) -> None:
+    """Delete an export from the server once it has been released (or is no longer needed):
+    the deletion is audited in the transaction that removes the file, so a failed audit
+    leaves the file, and a file that cannot be removed leaves no audit entry."""
+    child = Resource("Person", str(person_id))
+    allowed = require(engine, principal, EXPORT, child, purpose=purpose, person_id=person_id)
+    path = _named(folder, person_id, name)
+    with engine.begin() as conn:
+        record_access(
+            conn, principal, EXPORT, child, allowed, purpose=purpose, person_id=person_id,
+            details={"deleted": name},
+        )  # fmt: skip
+        path.unlink()

@@ -263,12 +263,13 @@ def search_children(
     target = Resource("Person")
     allowed = require(engine, principal, "search", target, purpose=purpose)
     with engine.begin() as conn:
-        visible = split(principal, _held(conn, _narrowing(conn, criteria)), purpose=purpose).shown
+        candidates = _held(conn, _narrowing(conn, criteria))
+        visible = split(conn, principal, candidates, purpose=purpose).shown
         best = _best_by_person(criteria, visible)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         persons = [p for p, _ in ranked]
         where = [SourceRecord.person_id.in_(persons)]
-        seen = split(principal, _held(conn, where), purpose=purpose).shown
+        seen = split(conn, principal, _held(conn, where), purpose=purpose).shown
         hits = [_hit(p, s, [h for h in seen if h.row.person_id == p]) for p, s in ranked]
         details = {"criteria": criteria.used(), "hits": len(hits)}
         record_access(conn, principal, "search", target, allowed, purpose=purpose, details=details)

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from sqlalchemy import Engine
 
 from wholechild.access import AccessDenied, Resource, require
 from wholechild.actions.agreements import AgreementExistsError, record_agreement
@@ -28,7 +29,12 @@ from wholechild.actions.rectification import (
     record_source_notified,
     rectify,
 )
-from wholechild.actions.retention import load_rule_set, retention_apply, retention_report
+from wholechild.actions.retention import (
+    RetentionReport,
+    load_rule_set,
+    retention_apply,
+    retention_report,
+)
 from wholechild.actions.sar import subject_access_export
 from wholechild.core.access import Category, Principal, Purpose
 from wholechild.errors import UserError
@@ -44,6 +50,7 @@ from wholechild.governance.agreements import (
 )
 from wholechild.read import governance as reads
 from wholechild.read.agreements import list_agreements, sharing_decisions
+from wholechild.settings import Settings
 from wholechild.web.deps import CsrfChecked, EngineDep, PrincipalDep, SettingsDep
 from wholechild.web.forms import Problems, parse_date, parse_date_parts, parse_purpose
 from wholechild.web.problems import NotFoundError
@@ -58,6 +65,7 @@ DONE: Final = {
     "recorded": "Data-sharing agreement recorded",
     "decision": "Sharing decision recorded",
     "generated": "Subject access export generated",
+    "deleted": "Subject access export deleted from the server",
     "placed": "Legal hold placed",
     "released": "Legal hold released",
     "notified": "Recorded that the source agency was told",
@@ -71,7 +79,9 @@ def _purpose(value: str) -> Purpose | None:
     return chosen
 
 
-def _allow(engine: Any, principal: Principal, action: str, resource: Resource, purpose: str) -> str:
+def _allow(
+    engine: Engine, principal: Principal, action: str, resource: Resource, purpose: str
+) -> str:
     """Ask the choke point (a refusal is audited and shown as a clear page); the purpose."""
     chosen = _purpose(purpose)
     require(engine, principal, action, resource, purpose=chosen)
@@ -265,7 +275,7 @@ def agreement_submit(
     if agreement is None:
         return _agreement_form(request, form, errors, 400)
     try:
-        record_agreement(engine, agreement=agreement, actor=principal.username, purpose=chosen)
+        record_agreement(engine, agreement=agreement, actor=principal, purpose=chosen)
     except AgreementExistsError as exc:
         return _agreement_form(request, form, [("ref", f"{exc.message}. {exc.fix}")], 400)
     target = f"/governance/agreement?{urlencode({'ref': agreement.ref, 'done': 'recorded'})}"
@@ -360,15 +370,15 @@ def decision_submit(
     form: Annotated[DecisionForm, Form()],
     purpose: Annotated[str, Form()] = RM,
 ) -> Response:
-    _allow(engine, principal, "manage_agreements", AGREEMENTS, purpose)
+    chosen = _allow(engine, principal, "manage_agreements", AGREEMENTS, purpose)
     person, errors = _decision_problems(form)
     if errors:
         return _decision_form(request, form, errors, 400)
     try:
         record_decision(
-            engine, requested_by=form.requested_by, purpose=form.request_purpose,
+            engine, requested_by=form.requested_by, request_purpose=form.request_purpose,
             categories=form.categories, decision=form.decision, reason=form.reason,
-            actor=principal.username, person_id=person,
+            actor=principal, purpose=chosen, person_id=person,
         )  # fmt: skip
     except UserError as exc:
         return _decision_form(request, form, [("requested_by", exc.message)], 400)
@@ -445,6 +455,27 @@ def subject_access_file(
     )
 
 
+@router.post("/subject-access/{person_id}/delete", dependencies=[CsrfChecked])
+def subject_access_delete(
+    person_id: int,
+    engine: EngineDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    name: Annotated[str, Form()] = "",
+    purpose: Annotated[str, Form()] = SAR,
+) -> Response:
+    chosen = _purpose(purpose)
+    try:
+        reads.delete_subject_access_file(
+            engine, principal, folder=settings.subject_access_dir, person_id=person_id,
+            name=name, purpose=chosen,
+        )  # fmt: skip
+    except reads.NotFoundError as exc:
+        raise _found(exc) from None
+    query = urlencode({"purpose": purpose, "done": "deleted"})
+    return RedirectResponse(f"/governance/subject-access/{person_id}?{query}", 303)
+
+
 # -- retention and legal holds -----------------------------------------------------------------
 
 
@@ -455,7 +486,9 @@ def _as_of(value: str) -> date:
     return day or _today()
 
 
-def _report(engine: Any, settings: Any, principal: Principal, as_of: date, purpose: str) -> Any:
+def _report(
+    engine: Engine, settings: Settings, principal: Principal, as_of: date, purpose: str
+) -> RetentionReport:
     rules = load_rule_set(settings)
     return retention_report(
         engine, as_of=as_of, actor=principal.username, purpose=purpose, rules=rules
@@ -519,7 +552,7 @@ def retention_apply_submit(
 
 
 def _holds_page(
-    request: Request, engine: Any, errors: list[tuple[str, str]], form: dict[str, str],
+    request: Request, engine: Engine, errors: list[tuple[str, str]], form: dict[str, str],
     done: str = "", status: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     return render(
@@ -676,7 +709,9 @@ def rectify_submit(
     return _correction_form(request, page, form, errors, 400)
 
 
-def _correct(engine: Any, principal: Principal, form: CorrectionForm, purpose: Any) -> int:
+def _correct(
+    engine: Engine, principal: Principal, form: CorrectionForm, purpose: Purpose | None
+) -> int:
     """The correction, then (when the source agency was told) the notification: two actions,
     each audited; the correction stands if recording the notification fails."""
     chosen = purpose.value if purpose is not None else ""
