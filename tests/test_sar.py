@@ -36,6 +36,7 @@ from wholechild.read.child import child_view
 from wholechild.storage.db import make_engine, migrate
 from wholechild.storage.schema import (
     AuditEvent,
+    EhcpCase,
     Event,
     Household,
     HouseholdMember,
@@ -49,6 +50,8 @@ from wholechild.storage.schema import (
     SourceAddress,
     SourceRecord,
 )
+
+FIXTURES = Path(__file__).parent / "fixtures" / "advice"
 
 IG = Principal("ig.officer@council", Role.IG_OFFICER, Category.OTHER)
 SOCIAL_WORKER = Principal("sw.jones@council", Role.SOCIAL_WORKER, Category.SOCIAL_CARE)
@@ -425,3 +428,25 @@ def test_the_command_line_exports_corrects_and_records_the_notification(tmp_path
     assert "Traceback" not in refused.stderr
     missing = _cli(tmp_path, "sar", "999", "--out", "out")
     assert missing.returncode == 2 and "there is no person 999" in missing.stderr
+
+
+def test_ai_drafted_text_is_exported_with_who_signed_it_off(store: Engine, tmp_path: Path) -> None:
+    from wholechild.actions.ehcp_drafts import create_draft, sign_off
+    from wholechild.ehcp.documents import read_advice
+
+    ids = build_child(store)
+    with store.connect() as conn:
+        case_id = conn.scalar(select(EhcpCase.id).where(EhcpCase.person_id == ids.person_id))
+    advice = [read_advice(FIXTURES / "ep_report.txt")]
+    draft = create_draft(store, case_id=case_id, documents=advice, actor="cw.ahmed",
+                         purpose="ehc_needs_assessment")  # fmt: skip
+    sign_off(store, draft_id=draft, actor="cw.ahmed", purpose="ehc_needs_assessment")
+    path = subject_access_export(store, person_id=ids.person_id, out_dir=tmp_path / "out",
+                                 actor=IG, purpose=SAR)  # fmt: skip
+    opened = open_export(path, ids.person_id)
+    held = opened.data["ai_drafted_text"]
+    assert held["held"] is True and held["items"]
+    assert {i["signed_off_by"] for i in held["items"]} == {"cw.ahmed"}
+    assert {i["draft_id"] for i in held["items"]} == {draft}
+    first = held["items"][0]["text"]
+    assert " ".join(first.split())[:40] in opened.pdf_text

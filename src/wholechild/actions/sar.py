@@ -50,6 +50,8 @@ from wholechild.storage.schema import (
     AuditEvent,
     EhcpCase,
     EhcpCaseEvent,
+    EhcpDraft,
+    EhcpDraftSentence,
     HouseholdMember,
     LegalHold,
     LinkageRun,
@@ -141,7 +143,7 @@ def gather(
         events=tuple(_event(e) for e in events),
         involvements=tuple(asdict(i) for i in involvements(events)),
         ehcp_cases=tuple(_ehcp_cases(conn, person_id)),
-        ai_drafted_text=(),  # no drafts table: drafts are files, never stored
+        ai_drafted_text=tuple(_ai_drafted_text(conn, person_id)),
         rectifications=tuple(_rectifications(conn, ids)),
         sharing_decisions=tuple(_sharing(conn, person_id)),
         legal_holds=tuple(_holds(conn, person_id, ids)),
@@ -342,6 +344,44 @@ def _step(s: Any) -> dict[str, Any]:
 
 
 # -- governance records and the access log ---------------------------------------------------
+
+
+def _ai_drafted_text(conn: Connection, person_id: int) -> list[dict[str, Any]]:
+    """Every sentence of the child's stored EHCP drafts: as drafted, as it stands, by what
+    (the drafting assistant, and any rephrasing model), and who signed the draft off."""
+    d, s = EhcpDraft, EhcpDraftSentence
+    query = (
+        select(
+            d.id,
+            s.section,
+            s.current_text,
+            s.original_text,
+            s.edited_by,
+            d.rephraser,
+            d.drafted_by,
+            d.status,
+            d.signed_off_by,
+            d.signed_off_at,
+        )
+        .join(s, s.draft_id == d.id)
+        .where(d.person_id == person_id)
+        .order_by(d.id, s.position)
+    )
+    return [
+        {
+            "draft_id": row.id,
+            "section": row.section,
+            "text": row.current_text,
+            "as_drafted": row.original_text,
+            "edited_by": row.edited_by,
+            "model": row.rephraser or "wholechild drafting assistant (extracts and templates)",
+            "drafted_by": row.drafted_by,
+            "status": row.status,
+            "signed_off_by": row.signed_off_by,
+            "signed_off_at": row.signed_off_at.isoformat() if row.signed_off_at else None,
+        }
+        for row in conn.execute(query)
+    ]
 
 
 def _rectifications(conn: Connection, ids: list[uuid.UUID]) -> list[dict[str, Any]]:

@@ -48,8 +48,8 @@ __all__ = [
 FORMAT_VERSION: Final = 1
 ANOTHER_PERSONS_RECORD: Final = "a record of another person (withheld)"
 NO_AI_TEXT: Final = (
-    "No AI-drafted text is held about you. The EHCP drafting assistant writes draft plans to "
-    "files for a caseworker to edit and sign; wholechild does not keep the drafts in its store."
+    "No AI-drafted text is held about you: no draft EHC plan has been made for you with the "
+    "drafting assistant."
 )
 
 SECTION_TITLES: Final[dict[str, str]] = {
