@@ -172,7 +172,12 @@ def decide(
     plain = _request(principal, action, resource, purpose, glass=False)
     given = justification is not None
     decision = _decide(plain, justified=_justified(justification), given=given)
-    if agreements is None or not decision.allowed or resource.kind != "Record":
+    if (
+        agreements is None
+        or not decision.allowed
+        or decision.break_glass
+        or resource.kind != "Record"
+    ):
         return decision
     return _within_agreements(principal, resource, purpose, decision, agreements)
 
