@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, select
 
 from wholechild.access import Decision, Resource, decide
 from wholechild.core.access import Category, Principal, Purpose, category_of
+from wholechild.governance.agreements import Agreement
 from wholechild.linkage.truth import record_id_hex
 from wholechild.read.agreements import agreements_in_force
 from wholechild.storage.schema import Event, IngestBatch, SourceRecord
@@ -122,10 +123,13 @@ def split(
     *,
     purpose: Purpose | None,
     justification: str | None = None,
+    agreements: Sequence[Agreement] | None = None,
 ) -> Split:
     """Apply ``view_record`` to each item, within the data-sharing agreements in force today
-    (decisions are cached by category and sealing)."""
-    agreements = agreements_in_force(conn, datetime.now(UTC).date())
+    (decisions are cached by category and sealing). A caller splitting several lists in one
+    transaction passes ``agreements`` (from ``agreements_today``) so they are read once."""
+    if agreements is None:
+        agreements = agreements_today(conn)
     shown: list[Held] = []
     withheld: list[Held] = []
     glass = possible = False
@@ -142,6 +146,11 @@ def split(
         glass |= decision.break_glass
         possible |= decision.break_glass_possible
     return Split(shown, withheld, glass, possible)
+
+
+def agreements_today(conn: Connection) -> list[Agreement]:
+    """The data-sharing agreements in force today, for ``split``."""
+    return agreements_in_force(conn, datetime.now(UTC).date())
 
 
 def as_date(value: date | datetime | None) -> date | None:

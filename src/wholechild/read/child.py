@@ -22,6 +22,7 @@ from wholechild.linkage.truth import record_id_hex
 from wholechild.read._records import (
     Held,
     Split,
+    agreements_today,
     as_date,
     event_label,
     person_events,
@@ -379,8 +380,15 @@ def child_view(
         _require_person(conn, person_id)
         records = person_records(conn, person_id)
         events = person_events(conn, person_id, records)
-        rec = split(conn, principal, records, purpose=purpose, justification=justification)
-        evs = split(conn, principal, events, purpose=purpose, justification=justification)
+        shared = agreements_today(conn)
+        rec = split(
+            conn, principal, records, purpose=purpose, justification=justification,
+            agreements=shared,
+        )  # fmt: skip
+        evs = split(
+            conn, principal, events, purpose=purpose, justification=justification,
+            agreements=shared,
+        )  # fmt: skip
         filters = Filters(agencies, event_types, date_from, date_to)
         view = _assemble(conn, person_id, purpose, rec, evs, filters)
         decision = replace(allowed, break_glass=view.break_glass)

@@ -24,7 +24,7 @@ from wholechild.core.identifiers import clean_identifier
 from wholechild.core.normalise import name_parts, normalise_name, swapped_day_month
 from wholechild.errors import UserError
 from wholechild.linkage.names import forename_groups, phonetic, surname_keys
-from wholechild.read._records import Held, split
+from wholechild.read._records import Held, agreements_today, split
 from wholechild.storage.schema import IngestBatch, SourceRecord
 
 __all__ = ["SearchHit", "search_children"]
@@ -264,12 +264,13 @@ def search_children(
     allowed = require(engine, principal, "search", target, purpose=purpose)
     with engine.begin() as conn:
         candidates = _held(conn, _narrowing(conn, criteria))
-        visible = split(conn, principal, candidates, purpose=purpose).shown
+        shared = agreements_today(conn)
+        visible = split(conn, principal, candidates, purpose=purpose, agreements=shared).shown
         best = _best_by_person(criteria, visible)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         persons = [p for p, _ in ranked]
         where = [SourceRecord.person_id.in_(persons)]
-        seen = split(conn, principal, _held(conn, where), purpose=purpose).shown
+        seen = split(conn, principal, _held(conn, where), purpose=purpose, agreements=shared).shown
         hits = [_hit(p, s, [h for h in seen if h.row.person_id == p]) for p, s in ranked]
         details = {"criteria": criteria.used(), "hits": len(hits)}
         record_access(conn, principal, "search", target, allowed, purpose=purpose, details=details)
