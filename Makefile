@@ -18,7 +18,7 @@ help:
 	@echo "make test      set up and run the tests (PostgreSQL tests skip unless it is reachable)"
 	@echo "make test-all  the tests including slow suites"
 	@echo "make check     ruff + mypy"
-	@echo "make bench     synth/ingest throughput; linkage at 100k vs a Splink baseline; FEBRL"
+	@echo "make bench     synth/ingest throughput; linkage at 100k vs a Splink baseline; FEBRL; drafting; everyday use (search, child page, audit, SAR, extract, retention)"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,7 @@ bench: setup
 	$(BIN)/python bench/linkage.py --children 100000
 	$(BIN)/python bench/febrl.py
 	$(BIN)/python bench/drafting.py --cases 60
+	$(BIN)/python bench/everyday.py --children 10000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
