@@ -27,6 +27,7 @@ from sqlalchemy import Engine, insert, select
 
 import wholechild.actions.sar as sar_action
 from wholechild.access import AccessDenied
+from wholechild.actions.audit import erase_note
 from wholechild.actions.ehcp_cases import open_case, record_exception
 from wholechild.actions.rectification import rectify
 from wholechild.actions.sar import subject_access_export
@@ -314,6 +315,22 @@ def test_the_access_log_names_who_looked_and_why(exported: Any) -> None:
     assert views[1]["justification"] == JUSTIFICATION and views[1]["flagged"]
     actions = {a["action"] for a in log}
     assert {"ehcp.open_case", "ehcp.record_step", "rectification.rectify"} <= actions
+
+
+def test_an_erased_justification_reads_as_erased_in_the_access_log(
+    store: Engine, tmp_path: Path
+) -> None:
+    ids = build_child(store)
+    with store.connect() as conn:
+        glass = conn.execute(select(AuditEvent.id).where(AuditEvent.flagged)).scalar_one()
+    erase_note(store, audit_event_id=glass, kind="justification", actor=IG.username,
+               purpose="records_management", reason="SAR correction 2026/4")  # fmt: skip
+    path = subject_access_export(store, person_id=ids.person_id, out_dir=tmp_path / "out",
+                                 actor=IG, purpose=SAR)  # fmt: skip
+    opened = open_export(path, ids.person_id)
+    (erased,) = [a for a in opened.data["access_log"] if a["audit_id"] == glass]
+    assert erased["justification"] == "(erased)" and erased["flagged"]
+    assert JUSTIFICATION not in json.dumps(opened.data) and JUSTIFICATION not in opened.pdf_text
 
 
 def test_the_pdf_reads_back_with_every_section_and_the_values(exported: Any) -> None:

@@ -6,6 +6,7 @@ on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,19 @@ from test_cli import run as run_cli
 from test_read_child import council_store, records_by_person
 from wholechild.access import AccessDenied
 from wholechild.actions import sealing
-from wholechild.actions.sealing import seal_adoption_records, seal_records, unseal_records
+from wholechild.actions.sealing import (
+    ADOPTION_REASON,
+    seal_adoption_records,
+    seal_records,
+    unseal_records,
+)
 from wholechild.core.access import Category, Principal, Purpose, Role, category_of
 from wholechild.errors import UserError
 from wholechild.linkage.truth import record_id_hex
 from wholechild.read.child import child_view
 from wholechild.read.search import search_children
 from wholechild.storage.db import make_engine, migrate
-from wholechild.storage.schema import AuditEvent, Event, SourceRecord
+from wholechild.storage.schema import AuditEvent, AuditNote, Event, SourceRecord
 
 __all__ = ["council_store"]  # the fixture, shared with test_read_child.py
 
@@ -80,6 +86,13 @@ def test_adopted_childrens_social_care_records_are_sealed_once(
         entries = conn.execute(select(AuditEvent).where(AuditEvent.action == "records.seal")).all()
     assert {e.person_id for e in entries} == persons
     assert sum(e.details["records"] for e in entries) == len(records)
+    reason_hash = hashlib.sha256(ADOPTION_REASON.encode()).hexdigest()
+    assert all("reason" not in e.details for e in entries)  # a note beside the chain
+    assert {e.details["reason_sha256"] for e in entries} == {reason_hash}
+    with engine.connect() as conn:
+        notes = conn.execute(select(AuditNote.kind, AuditNote.text).where(
+            AuditNote.audit_event_id.in_([e.id for e in entries]))).all()  # fmt: skip
+    assert sorted(notes) == [("reason", ADOPTION_REASON)] * len(entries)
     again = seal_adoption_records(engine, actor="ig@council", purpose="audit_oversight")
     assert again.records == () and sealed_ids(engine) == records
 

@@ -168,7 +168,10 @@ def decide(
 
     ``agreements``: the data-sharing agreements in force today. For a record, a partner
     agency's staff then see another agency's category only where an agreement with their agency
-    covers that category and purpose (break-glass does not override an agreement)."""
+    covers that category and purpose. A justified break-glass is let through without an
+    agreement, deliberately: sharing to safeguard a child at risk needs no data-sharing
+    agreement (DPA 2018 Sch 8 para 4; Working Together to Safeguard Children 2023), and the
+    access is flagged for the information-governance officer. Sealed records stay closed."""
     plain = _request(principal, action, resource, purpose, glass=False)
     given = justification is not None
     decision = _decide(plain, justified=_justified(justification), given=given)
@@ -312,7 +315,8 @@ def record_access(
     details: dict[str, Any] | None = None,
 ) -> None:
     """One audit entry for one access decision (allowed or refused), in ``conn``'s
-    transaction. Break-glass entries are flagged for the information-governance officer."""
+    transaction. Break-glass entries are flagged for the information-governance officer; the
+    justification is kept as an audit note (``wholechild.audit.notes``), its hash in the entry."""
     facts: dict[str, Any] = {
         "allowed": decision.allowed,
         "role": principal.role.value,
@@ -322,8 +326,8 @@ def record_access(
     }
     if not decision.allowed:
         facts["refused"] = decision.reasons[0] if decision.reasons else ""
-    if decision.break_glass and justification:
-        facts["justification"] = justification.strip()
+    # The justification is free text that may name the child: a note beside the chain.
+    written = justification.strip() if decision.break_glass and justification else ""
     record_audit(
         conn,
         actor=principal.username,
@@ -334,6 +338,7 @@ def record_access(
         details=facts,
         person_id=person_id,
         flagged=decision.break_glass,
+        notes={"justification": written} if written else None,
     )
 
 

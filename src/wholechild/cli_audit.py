@@ -1,4 +1,5 @@
-"""``wholechild audit``: verify the tamper-evident audit trail, sign checkpoints, export the key.
+"""``wholechild audit``: verify the tamper-evident audit trail, sign checkpoints, export the key,
+erase an audit note's text.
 
 Exit codes: 0 the trail is intact; 1 problems were found (each printed with its entry id, kind,
 explanation and how to investigate); otherwise the codes of ``wholechild.cli``.
@@ -14,7 +15,10 @@ import typer
 from wholechild.settings import Settings, load_settings
 
 audit_app = typer.Typer(
-    help="The audit trail: verify its hash chain, sign checkpoints, export the public key.",
+    help=(
+        "The audit trail: verify its hash chain, sign checkpoints, export the public key, "
+        "erase a note's text."
+    ),
     no_args_is_help=True,
 )
 
@@ -41,6 +45,13 @@ def audit_verify(
             markup=False,
             highlight=False,
         )
+    for note in report.erased_notes:
+        cli.console.print(
+            f"entry {note.entry_id}: its {note.kind} note was erased (entry {note.by_entry} "
+            "records the erasure; its hash is still in the chain): not a problem.",
+            markup=False,
+            highlight=False,
+        )
     cli.console.print(_summary(report), markup=False, highlight=False)
     if not report.ok:
         raise typer.Exit(cli.EXIT_PROBLEMS)
@@ -51,7 +62,8 @@ def _summary(report: Any) -> str:
     signatures = "signatures checked" if report.signatures_checked else "signatures NOT checked"
     line = (
         f"audit trail {state}: {report.entries:,} entries, "
-        f"{report.checkpoints:,} signed checkpoints ({signatures})"
+        f"{report.checkpoints:,} signed checkpoints ({signatures}), "
+        f"{report.notes:,} notes ({len(report.erased_notes):,} erased)"
     )
     if report.last_checkpointed_entry is None:
         return line + "; no checkpoint yet: run `wholechild audit checkpoint`"
@@ -103,3 +115,30 @@ def audit_export_key(
 
     kid = write_public_key(load_or_create_signing_key(load_settings()), out)
     cli.console.print(f"public key {kid[:16]} written to {out}", markup=False, highlight=False)
+
+
+@audit_app.command("erase-note")
+def audit_erase_note(
+    entry_id: Annotated[int, typer.Argument(help="The audit entry the note belongs to.")],
+    kind: Annotated[str, typer.Argument(help="The note's kind: justification or reason.")],
+    reason: Annotated[
+        str | None,
+        typer.Option(help="Why (kept as a note, erasable in turn); e.g. the request reference."),
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Your name (recorded in the audit trail).")] = "cli",
+) -> None:
+    """Erase a note's text (rectification, retention); its hash stays and the chain verifies."""
+    from wholechild import cli
+    from wholechild.actions.audit import erase_note
+
+    erase_note(
+        cli._open_store(load_settings()),
+        audit_event_id=entry_id,
+        kind=kind,
+        actor=actor,
+        purpose="records_management",
+        reason=reason,
+    )
+    cli.console.print(
+        f"the {kind} note of audit entry {entry_id} was erased", markup=False, highlight=False
+    )

@@ -1,8 +1,9 @@
 """Legal holds: records that retention must not touch (litigation, an inquiry, a complaint).
 
 A hold names a person (all their source records, now and later linked) or one source record.
-Placing and releasing are actions: each writes its audit entry in the same transaction. A
-released hold is kept, with who released it and when.
+Placing and releasing are actions: each writes its audit entry in the same transaction (ids
+only: the placing reason is in ``legal_hold``, the release reason an audit note beside the
+chain). A released hold is kept, with who released it and when.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def release_hold(engine: Engine, *, hold_id: int, actor: str, purpose: str, reas
         record_audit(
             conn, actor=actor, purpose=purpose, action="legal_hold.release",
             target_type="legal_hold", target_id=str(hold_id), person_id=hold.person_id,
-            details={"hold_id": hold_id, "reason": reason},
+            details={"hold_id": hold_id}, notes={"reason": reason.strip()},
         )  # fmt: skip
 
 

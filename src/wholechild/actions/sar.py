@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from wholechild.access import Resource, record_access, require
+from wholechild.audit.notes import note_text, notes_for
 from wholechild.core.access import Principal, Purpose
 from wholechild.ehcp.export import pdf_bytes
 from wholechild.errors import UserError
@@ -444,11 +445,13 @@ def _access_log(conn: Connection, person_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(AuditEvent).where(AuditEvent.person_id == person_id).order_by(AuditEvent.id)
     ).all()
+    # The justification is an audit note beside the chain: its text, or "(erased)".
+    notes = notes_for(conn, [x.id for x in rows if x.flagged], kinds=["justification"])
     return [
         {"audit_id": x.id, "occurred_at": x.occurred_at, "actor": x.actor,
          "role": str((x.details or {}).get("role", "")), "action": x.action,
          "purpose": x.purpose, "allowed": bool((x.details or {}).get("allowed", True)),
          "flagged": bool(x.flagged),
-         "justification": str((x.details or {}).get("justification", ""))}
+         "justification": note_text(notes, x.id, "justification", x.details or {})}
         for x in rows
     ]  # fmt: skip

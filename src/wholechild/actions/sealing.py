@@ -2,10 +2,11 @@
 adoption): a sealed record and its events are shown only to the role the access policy names
 (social workers in the adoption team); break-glass never opens them.
 
-Each action writes its audit entries (one per child concerned, ids and counts) in the same
-transaction as the change: no audit, no action. Given a signed-in ``Principal`` as actor,
-the access policy must allow ``seal_records`` (information-governance officers, for audit
-oversight); a name (the command line, run by the store's operator) is recorded as given.
+Each action writes its audit entries (one per child concerned, ids and counts; the reason is
+an audit note beside the chain, ``wholechild.audit.notes``) in the same transaction as the
+change: no audit, no action. Given a signed-in ``Principal`` as actor, the access policy must
+allow ``seal_records`` (information-governance officers, for audit oversight); a name (the
+command line, run by the store's operator) is recorded as given.
 """
 
 from __future__ import annotations
@@ -209,6 +210,7 @@ def _audit(
             action="records.seal" if sealed else "records.unseal",
             target_type="source_record",
             target_id=records[0] if len(records) == 1 else None,
-            details={"records": len(records), "record_ids": records, "reason": reason},
+            details={"records": len(records), "record_ids": records},
             person_id=person,
+            notes={"reason": reason.strip()},  # free text: beside the chain, erasable
         )

@@ -15,6 +15,10 @@ The algorithm (docs/adr/0007-audit-hash-chain.md):
    different place than its id says was *reordered*.
 5. Check each signed checkpoint: its signature, and that the entry it names still hashes to
    what was signed (*checkpoint mismatch*: catches a chain re-hashed after an edit).
+6. Check each audit note (free text kept beside the chain, ``wholechild.audit.notes``) against
+   the hash its entry holds: a note whose text no longer matches, that the chain does not
+   know, or that was blanked without an erasure entry was *note edited*; a hash whose note is
+   gone, *note deleted*. Notes erased through ``erase_note`` are listed as erased, not problems.
 
 ``chain_is_intact`` is the plain reference the classification is tested against: the chain is
 intact exactly when every entry is intact and links to the one before it.
@@ -26,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, select
@@ -34,6 +38,13 @@ from sqlalchemy import Engine, select
 from wholechild.audit.chain import GENESIS_HASH, chain_hash, content_of
 from wholechild.audit.checkpoint import Checkpoint, checkpoint_from_row, signature_valid
 from wholechild.audit.keys import key_id
+from wholechild.audit.notes import (
+    ErasedNote,
+    NoteLedger,
+    NoteMismatch,
+    note_mismatches,
+    read_all_notes,
+)
 from wholechild.storage.schema import AuditCheckpoint, AuditEvent
 
 __all__ = ["ChainEntry", "Problem", "TamperKind", "VerifyReport", "chain_is_intact", "verify_chain"]
@@ -49,6 +60,8 @@ class TamperKind(StrEnum):
     REORDERED = "reordered"
     CHECKPOINT_MISMATCH = "checkpoint mismatch"
     BAD_SIGNATURE = "bad signature"
+    NOTE_EDITED = "note edited"
+    NOTE_DELETED = "note deleted"
 
 
 INVESTIGATE: Final[dict[TamperKind, str]] = {
@@ -76,6 +89,15 @@ INVESTIGATE: Final[dict[TamperKind, str]] = {
         "check that you verify with the right public key (wholechild audit export-key where "
         "the signing key is); if so, the checkpoint was forged or altered"
     ),
+    TamperKind.NOTE_EDITED: (
+        "compare the note with the latest backup that verifies and look in the database "
+        "server's log for an UPDATE or INSERT on audit_note; a note is only ever erased "
+        "through `wholechild audit erase-note`, which writes its own audit entry"
+    ),
+    TamperKind.NOTE_DELETED: (
+        "look in the database server's log for a DELETE on audit_note and restore the note "
+        "from the latest backup that verifies"
+    ),
 }
 
 
@@ -102,6 +124,8 @@ class VerifyReport:
     signatures_checked: bool
     last_checkpointed_entry: int | None
     problems: tuple[Problem, ...]
+    notes: int = 0  # audit notes checked against the chain
+    erased_notes: tuple[ErasedNote, ...] = ()  # erased through wholechild: not problems
 
     @property
     def ok(self) -> bool:
@@ -142,15 +166,34 @@ def verify_chain(engine: Engine, *, public_key: Ed25519PublicKey | None = None) 
         checkpoints = [checkpoint_from_row(r) for r in conn.execute(signed)]
         query = select(AuditEvent).order_by(AuditEvent.id)
         rows = conn.execution_options(yield_per=5000).execute(query)
-        entries = [chain_entry(r.id, r.prev_hash, r.entry_hash, content_of(r)) for r in rows]
-    problems = [*find_problems(entries), *checkpoint_problems(entries, checkpoints, public_key)]
+        ledger = NoteLedger()
+        entries = [_read_entry(r, ledger) for r in rows]
+        notes = read_all_notes(conn)
+    mismatched, erased = note_mismatches(ledger, notes)
+    problems = [
+        *find_problems(entries),
+        *checkpoint_problems(entries, checkpoints, public_key),
+        *(_note_problem(m) for m in mismatched),
+    ]
     return VerifyReport(
         entries=len(entries),
         checkpoints=len(checkpoints),
         signatures_checked=public_key is not None,
         last_checkpointed_entry=max((c.last_event_id for c in checkpoints), default=None),
         problems=tuple(problems),
+        notes=len(notes),
+        erased_notes=tuple(erased),
     )
+
+
+def _read_entry(row: Any, ledger: NoteLedger) -> ChainEntry:
+    ledger.read(row.id, row.action, row.details if isinstance(row.details, dict) else {})
+    return chain_entry(row.id, row.prev_hash, row.entry_hash, content_of(row))
+
+
+def _note_problem(mismatch: NoteMismatch) -> Problem:
+    kind = TamperKind.NOTE_DELETED if mismatch.deleted else TamperKind.NOTE_EDITED
+    return Problem(mismatch.entry_id, kind, f"its {mismatch.kind} note: {mismatch.explanation}")
 
 
 def chain_is_intact(entries: Sequence[ChainEntry]) -> bool:

@@ -1,7 +1,8 @@
 """A child's access report: who looked at or changed their record, when, and why.
 
 Built from the audit trail (``audit_event.person_id``). Reading it is itself an access to
-the child's record and is audited the same way, so it appears in the next report.
+the child's record and is audited the same way, so it appears in the next report. A break-glass
+justification is an audit note beside the chain; once erased, the report says "(erased)".
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, select
 
 from wholechild.access import Resource, record_access, require
+from wholechild.audit.notes import Note, note_text, notes_for
 from wholechild.core.access import Principal, Purpose
 from wholechild.storage.schema import AuditEvent
 
@@ -34,11 +36,11 @@ class AccessEntry:
     flagged: bool  # break-glass or otherwise for the information-governance officer
     target_type: str
     target_id: str | None
-    justification: str  # the break-glass justification, when one was given
+    justification: str  # the break-glass justification, when one was given; "(erased)"
     audit_id: int
 
 
-def _entry(row: Any) -> AccessEntry:
+def _entry(row: Any, notes: dict[tuple[int, str], Note]) -> AccessEntry:
     details = row.details or {}
     return AccessEntry(
         occurred_at=row.occurred_at,
@@ -50,7 +52,7 @@ def _entry(row: Any) -> AccessEntry:
         flagged=bool(row.flagged),
         target_type=row.target_type,
         target_id=row.target_id,
-        justification=str(details.get("justification", "")),
+        justification=note_text(notes, row.id, "justification", details),
         audit_id=row.id,
     )
 
@@ -65,7 +67,9 @@ def access_report(
         select(AuditEvent).where(AuditEvent.person_id == person_id).order_by(AuditEvent.id.desc())
     )
     with engine.begin() as conn:
-        entries = [_entry(row) for row in conn.execute(query).all()]
+        rows = conn.execute(query).all()
+        notes = notes_for(conn, [row.id for row in rows if row.flagged], kinds=["justification"])
+        entries = [_entry(row, notes) for row in rows]
         record_access(
             conn, principal, ACTION, target, allowed, purpose=purpose, person_id=person_id,
             details={"entries": len(entries)},
