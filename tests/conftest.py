@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -52,30 +54,54 @@ def samples() -> Path:
     return folder
 
 
-def _postgres_unavailable(reason: str) -> None:
+def _postgres_unavailable(reason: str) -> NoReturn:
     if os.environ.get("WHOLECHILD_REQUIRE_POSTGRES") == "1":
         pytest.fail(f"PostgreSQL is required (WHOLECHILD_REQUIRE_POSTGRES=1) but {reason}")
     pytest.skip(f"PostgreSQL not reachable: {reason}")
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throwaway database on the PostgreSQL server, migrated once, dropped at the end."""
-    name = f"wholechild_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty database ``PREFIX_<random>`` on the PostgreSQL server (its URL), dropped
+    afterwards; skips (or fails, when required) if the server is unreachable."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - any failure to connect is "unreachable"
         _postgres_unavailable(f"{type(exc).__name__} at {PG_ADMIN_URL}")
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def fresh_store(kind: str, prefix: str, folder: Path) -> Iterator[Engine]:
+    """A new, migrated store of its own: ``kind`` "sqlite" (a file in ``folder``) or
+    "postgres" (a database ``PREFIX_<random>``, dropped afterwards)."""
+    with ExitStack() as stack:
+        if kind == "sqlite":
+            url = f"sqlite:///{folder / 'wc.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database(prefix))
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        migrate(engine)
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway database on the PostgreSQL server, migrated once, dropped at the end."""
+    with fresh_postgres_database("wholechild_test") as url:
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url
 
 
 def _truncate_all(engine: Engine) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Final
 import pytest
 from sqlalchemy import Engine, insert, select
 
+from access_helpers import HOME
 from wholechild.access import PRACTITIONERS, AccessDenied, Resource, decide
 from wholechild.actions.agreements import record_agreement
 from wholechild.core.access import Category, Principal, Purpose, Role
@@ -121,18 +122,6 @@ def expected(case: Case) -> tuple[bool, bool]:
 
 
 # -- the whole matrix --------------------------------------------------------------------------
-
-HOME: Final = {
-    R.SOCIAL_WORKER: C.SOCIAL_CARE,
-    R.EARLY_HELP_WORKER: C.EARLY_HELP,
-    R.SEND_CASEWORKER: C.SEND,
-    R.SCHOOL_SAFEGUARDING_LEAD: C.EDUCATION,
-    R.HEALTH_PRACTITIONER: C.HEALTH,
-    R.POLICE_OFFICER: C.POLICE,
-    R.DATA_ANALYST: C.OTHER,
-    R.IG_OFFICER: C.OTHER,
-    R.ADMINISTRATOR: C.OTHER,
-}
 
 
 def principals(role: Role) -> list[Principal]:

@@ -13,24 +13,13 @@ from pathlib import Path
 import cedarpy
 import pytest
 
+from access_helpers import HOME
 from wholechild.access import MIN_JUSTIFICATION, AccessDenied, Resource, decide, denied
 from wholechild.core.access import ROLE_LABELS, Category, Principal, Purpose, Role
 from wholechild.policy import ACTIONS, policy_text
 
 C, P, R = Category, Purpose, Role
 
-# Each role's usual agency (its own category of data).
-HOME = {
-    R.SOCIAL_WORKER: C.SOCIAL_CARE,
-    R.EARLY_HELP_WORKER: C.EARLY_HELP,
-    R.SEND_CASEWORKER: C.SEND,
-    R.SCHOOL_SAFEGUARDING_LEAD: C.EDUCATION,
-    R.HEALTH_PRACTITIONER: C.HEALTH,
-    R.POLICE_OFFICER: C.POLICE,
-    R.DATA_ANALYST: C.OTHER,
-    R.IG_OFFICER: C.OTHER,
-    R.ADMINISTRATOR: C.OTHER,
-}
 JUSTIFICATION = "Child disclosed harm at school this morning; strategy meeting at 2pm"
 
 

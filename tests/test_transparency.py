@@ -11,16 +11,15 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy import Engine, insert, select
 
-from conftest import PG_ADMIN_URL, _postgres_unavailable
+from conftest import fresh_store
 from council import load_linked_council, synthesise_council
 from wholechild.actions.transparency import (
     ARTEFACTS,
@@ -34,27 +33,9 @@ from wholechild.linkage.chart import JSON_FILE, write_report
 from wholechild.linkage.evaluate import EvaluationReport, evaluate
 from wholechild.linkage.quality import stored_clusters
 from wholechild.linkage.truth import truth_frame
-from wholechild.storage.db import make_engine, migrate
 from wholechild.storage.schema import AuditEvent, DataSharingAgreement, LinkageModel, LinkageRun
 
 ORGANISATION = Organisation("Wholetown Council", "https://wholetown.example", "dpo@example.org")
-
-
-def _fresh_postgres() -> tuple[Engine, Any]:
-    name = f"wholechild_transparency_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect is "unreachable"
-        _postgres_unavailable(f"{type(exc).__name__} at {PG_ADMIN_URL}")
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"), drop
 
 
 def _agreement(engine: Engine) -> None:
@@ -80,21 +61,14 @@ def council(
 ) -> Iterator[tuple[Engine, EvaluationReport, Path]]:
     """60 synthetic children, ingested, linked and evaluated; an agreement recorded."""
     folder = synthesise_council(tmp_path_factory.mktemp("council"), children=60, seed=2)
-    drop = None
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'wc.db'}")
-    else:
-        engine, drop = _fresh_postgres()
-    migrate(engine)
-    load_linked_council(engine, folder)
-    _agreement(engine)
-    report = evaluate(stored_clusters(engine), truth_frame(engine, folder / "truth"))
-    quality_dir = tmp_path_factory.mktemp("quality")
-    write_report(report, quality_dir)
-    yield engine, report, quality_dir / JSON_FILE
-    engine.dispose()
-    if drop is not None:
-        drop()
+    store = tmp_path_factory.mktemp("store")
+    with fresh_store(request.param, "wholechild_transparency", store) as engine:
+        load_linked_council(engine, folder)
+        _agreement(engine)
+        report = evaluate(stored_clusters(engine), truth_frame(engine, folder / "truth"))
+        quality_dir = tmp_path_factory.mktemp("quality")
+        write_report(report, quality_dir)
+        yield engine, report, quality_dir / JSON_FILE
 
 
 @pytest.fixture(scope="module")

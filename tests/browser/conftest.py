@@ -25,11 +25,11 @@ from sqlalchemy import Engine, func, select
 
 from browser.browser_support import Council
 from council import load_linked_council, synthesise_council
-from web_support import PASSWORD, web_settings
+from web_support import PASSWORD, person_with, web_settings
 from wholechild.actions.accounts import seed_demo_accounts
 from wholechild.actions.sealing import seal_adoption_records
 from wholechild.storage.db import make_engine, migrate
-from wholechild.storage.schema import IngestBatch, LinkageRun, ReviewItem, SourceRecord
+from wholechild.storage.schema import LinkageRun, ReviewItem, SourceRecord
 from wholechild.web.app import create_app
 
 CHROMIUM: Final = Path("/usr/bin/chromium")
@@ -54,19 +54,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _person_with(engine: Engine, *agencies: str) -> int:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(SourceRecord.person_id, IngestBatch.agency)
-            .join(IngestBatch, IngestBatch.id == SourceRecord.batch_id)
-            .where(SourceRecord.person_id.is_not(None), SourceRecord.sealed.is_(False))
-        ).all()
-    held: dict[int, set[str]] = {}
-    for person, agency in rows:
-        held.setdefault(person, set()).add(agency)
-    return min(p for p, found in held.items() if set(agencies) <= found)
 
 
 def _name_of(engine: Engine, person: int) -> tuple[str, str]:
@@ -141,7 +128,7 @@ def council(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Council]:
     seal_adoption_records(engine, actor="test", purpose="audit_oversight")
     seed_demo_accounts(engine, password=PASSWORD, actor="test")
     items = _open_review_items(engine, 2)
-    person = _person_with(engine, "children's social care", "police", "health")
+    person = person_with(engine, "children's social care", "police", "health")
     report = _evaluation_report(engine, folder, root / "linkage-quality")
     settings = web_settings(
         environment="development", cookie_secure=False, linkage_report_dir=report

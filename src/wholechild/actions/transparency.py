@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, func, select
 from wholechild.actions.audit import record_audit
 from wholechild.core.access import PURPOSE_LABELS, ROLE_LABELS, category_of
 from wholechild.errors import InputFileError
+from wholechild.governance.agreements import AGREEMENT_DATES, AGREEMENT_TERMS
 from wholechild.governance.retention import RuleSet, default_rules, load_rules
 from wholechild.governance.transparency import (
     Configuration,
@@ -243,21 +244,11 @@ def _sources(conn: Connection) -> list[dict[str, Any]]:
 def _agreements(conn: Connection) -> list[dict[str, Any]]:
     a = DataSharingAgreement
     rows = conn.execute(select(a).order_by(a.ref)).all()
-    keys = (
-        "ref",
-        "title",
-        "parties",
-        "source_systems",
-        "partner_category",
-        "purposes",
-        "categories",
-        "lawful_basis",
-        "special_category_condition",
-        "schedule1_condition",
-    )
-    dates = ("start_date", "end_date", "review_date")  # fmt: skip
     return [
-        {**{k: getattr(r, k) for k in keys}, **{k: _iso(getattr(r, k)) for k in dates}}
+        {
+            **{k: getattr(r, k) for k in AGREEMENT_TERMS},
+            **{k: _iso(getattr(r, k)) for k in AGREEMENT_DATES},
+        }
         for r in rows
     ]
 

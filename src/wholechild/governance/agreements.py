@@ -21,6 +21,8 @@ from wholechild.core.access import Category, Purpose
 from wholechild.errors import UserError
 
 __all__ = [
+    "AGREEMENT_DATES",
+    "AGREEMENT_TERMS",
     "ART6_BASES",
     "ART9_CONDITIONS",
     "COUNCIL_OWN_FORMATS",
@@ -237,7 +239,8 @@ def _schedule1_key(canonical: str) -> tuple[int, int]:
 
 # -- reading an agreement from a mapping (YAML, CLI options) --------------------------------
 
-_FIELDS: Final = (
+# An agreement's terms, in the order they are written: what it says, then when it runs.
+AGREEMENT_TERMS: Final = (
     "ref",
     "title",
     "parties",
@@ -248,10 +251,9 @@ _FIELDS: Final = (
     "lawful_basis",
     "special_category_condition",
     "schedule1_condition",
-    "start_date",
-    "end_date",
-    "review_date",
 )
+AGREEMENT_DATES: Final = ("start_date", "end_date", "review_date")
+_FIELDS: Final = AGREEMENT_TERMS + AGREEMENT_DATES
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,6 +239,25 @@ def redaction_items(folder: Path, person_id: int, name: str) -> list[ThirdPartyF
     return flags
 
 
+def _export_access(
+    engine: Engine, principal: Principal, folder: Path, person_id: int, name: str,
+    purpose: Purpose | None,
+) -> tuple[Path, Callable[[Connection, dict[str, str]], None]]:  # fmt: skip
+    """The export ``name`` of ``person_id``, once the choke point allows ``export`` of the
+    child (a refusal is audited), and how to audit the access (in the caller's transaction)."""
+    child = Resource("Person", str(person_id))
+    allowed = require(engine, principal, EXPORT, child, purpose=purpose, person_id=person_id)
+    path = _named(folder, person_id, name)
+
+    def audit(conn: Connection, details: dict[str, str]) -> None:
+        record_access(
+            conn, principal, EXPORT, child, allowed, purpose=purpose, person_id=person_id,
+            details=details,
+        )  # fmt: skip
+
+    return path, audit
+
+
 def subject_access_download(
     engine: Engine,
     principal: Principal,
@@ -248,15 +268,10 @@ def subject_access_download(
     purpose: Purpose | None,
 ) -> bytes:
     """An export's bytes, for someone who may export the child; the download is audited."""
-    child = Resource("Person", str(person_id))
-    allowed = require(engine, principal, EXPORT, child, purpose=purpose, person_id=person_id)
-    content = _named(folder, person_id, name).read_bytes()
-    details = {"downloaded": name, "zip_sha256": hashlib.sha256(content).hexdigest()}
+    path, audit = _export_access(engine, principal, folder, person_id, name, purpose)
+    content = path.read_bytes()
     with engine.begin() as conn:
-        record_access(
-            conn, principal, EXPORT, child, allowed, purpose=purpose, person_id=person_id,
-            details=details,
-        )  # fmt: skip
+        audit(conn, {"downloaded": name, "zip_sha256": hashlib.sha256(content).hexdigest()})
     return content
 
 
@@ -272,12 +287,7 @@ def delete_subject_access_file(
     """Delete an export from the server once it has been released (or is no longer needed):
     the deletion is audited in the transaction that removes the file, so a failed audit
     leaves the file, and a file that cannot be removed leaves no audit entry."""
-    child = Resource("Person", str(person_id))
-    allowed = require(engine, principal, EXPORT, child, purpose=purpose, person_id=person_id)
-    path = _named(folder, person_id, name)
+    path, audit = _export_access(engine, principal, folder, person_id, name, purpose)
     with engine.begin() as conn:
-        record_access(
-            conn, principal, EXPORT, child, allowed, purpose=purpose, person_id=person_id,
-            details={"deleted": name},
-        )  # fmt: skip
+        audit(conn, {"deleted": name})
         path.unlink()

@@ -1,7 +1,9 @@
 """The JSON API's request and response bodies (and so its OpenAPI document).
 
-Built from the read layer's dataclasses with ``from_attributes``; match evidence is given as
-``{comparison, match_weight}`` objects rather than pairs."""
+The read layer's dataclasses are the API's types wherever they can be sent as they are (a
+chronology entry, an involvement, one side of a review pair...); a model here is built from one
+with ``from_attributes`` only where the API says something differently: times with their UTC
+offset, and match evidence as ``{comparison, match_weight}`` objects rather than pairs."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from wholechild.read.child import ChronologyEntry, IdentityField, Involvement, Withheld
+from wholechild.read.review import ReviewRecord
 
 
 def _utc(moment: datetime) -> datetime:
@@ -56,40 +61,6 @@ class SearchHitOut(_Out):
     score: float
 
 
-class SourceValueOut(_Out):
-    value: str
-    sources: list[str]
-
-
-class IdentityFieldOut(_Out):
-    name: str
-    label: str
-    values: list[SourceValueOut]
-    conflict: bool = Field(description="The sources disagree.")
-
-
-class ChronologyEntryOut(_Out):
-    event_id: int
-    start_date: date | None
-    end_date: date | None
-    agency: str
-    category: str
-    event_type: str
-    label: str
-    code: str | None
-    source_system: str
-
-
-class InvolvementOut(_Out):
-    kind: str
-    label: str
-    start_date: date | None
-    end_date: date | None
-    current: bool
-    agency: str
-    event_id: int
-
-
 class LinkEvidenceOut(_Out):
     other_record_id: str
     match_weight: float
@@ -126,20 +97,17 @@ class LinkedRecordOut(_Out):
     decisions: list[ReviewerLinkOut]
 
 
-class WithheldOut(_Out):
-    category: str
-    records: int
-    events: int
-
-
 class ChildOut(_Out):
     person_id: int
     purpose: str
-    identity: list[IdentityFieldOut]
-    chronology: list[ChronologyEntryOut]
-    involvements: list[InvolvementOut]
+    identity: list[IdentityField] = Field(
+        description="Each identity field's distinct values, with the sources holding each "
+        "(conflict: the sources disagree)."
+    )
+    chronology: list[ChronologyEntry]
+    involvements: list[Involvement]
     records: list[LinkedRecordOut]
-    withheld: list[WithheldOut] = Field(description="Counts the policy kept from this view.")
+    withheld: list[Withheld] = Field(description="Counts the policy kept from this view.")
     break_glass: bool
     break_glass_possible: bool
     agencies: list[str]
@@ -171,31 +139,11 @@ class ReviewSummaryOut(_Out):
     opened_at: UtcDatetime
 
 
-class ReviewRecordOut(_Out):
-    record_id: str
-    source_system: str
-    category: str
-    person_id: int | None
-    withheld: bool
-    forename: str | None = None
-    middle_names: str | None = None
-    surname: str | None = None
-    former_surname: str | None = None
-    date_of_birth: date | None = None
-    sex: str | None = None
-    nhs_number: str | None = None
-    upn: str | None = None
-    uln: str | None = None
-    la_child_id: str | None = None
-    police_ref: str | None = None
-    postcode: str | None = None
-
-
 class ReviewPairOut(_Out):
     item_id: int
     status: str
-    left: ReviewRecordOut
-    right: ReviewRecordOut
+    left: ReviewRecord
+    right: ReviewRecord
     match_weight: float
     match_probability: float
     contributions: list[Contribution]
