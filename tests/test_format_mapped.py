@@ -123,3 +123,65 @@ def test_xlsx_is_read_through_the_mapping_on_the_named_sheet(tmp_path: Path) -> 
     assert rows[1].events == [] and rows[1].record is not None
     with pytest.raises(InputFileError, match="Cover"):
         read(path, {**MAPPING, "sheet": "Nope"})
+
+
+AGE_MAPPING: dict[str, Any] = {
+    "source_system": "police",
+    "agency": "police",
+    "record": {
+        "forename": "Forename",
+        "date_of_birth": "DOB",
+        "age": "AgeAtIncident",
+        "age_on": "IncidentDate",
+    },
+    "events": [
+        {"event_type": "police_notification", "start_date": "IncidentDate"},
+    ],
+}
+
+
+def test_an_age_on_a_date_gives_a_window_of_dates_of_birth(tmp_path: Path) -> None:
+    path = tmp_path / "police.csv"
+    path.write_text(
+        "Forename,DOB,AgeAtIncident,IncidentDate\n"
+        "Amara,,10,01/06/2024\n"
+        "Bea,,0,29/02/2024\n"
+        "Cal,,,01/06/2024\n"
+    )
+    rows, _ = read(path, AGE_MAPPING)
+    windows = [(r.record.dob_earliest, r.record.dob_latest) for r in rows if r.record]
+    assert windows == [
+        (date(2013, 6, 2), date(2014, 6, 1)),
+        (date(2023, 3, 1), date(2024, 2, 29)),
+        (None, None),
+    ]
+    assert [r.findings for r in rows] == [[], [], []]
+
+
+@pytest.mark.parametrize(
+    ("age", "on", "rule", "field"),
+    [
+        ("26", "01/06/2024", "age.range", "AgeAtIncident"),
+        ("-1", "01/06/2024", "age.range", "AgeAtIncident"),
+        ("ten", "01/06/2024", "age.range", "AgeAtIncident"),
+        ("10.5", "01/06/2024", "age.range", "AgeAtIncident"),
+        ("10", "31/02/2024", "age.no_date", "IncidentDate"),
+    ],
+)
+def test_a_bad_age_is_a_finding_and_the_row_loads_without_it(
+    tmp_path: Path, age: str, on: str, rule: str, field: str
+) -> None:
+    path = tmp_path / "police.csv"
+    path.write_text(f"Forename,DOB,AgeAtIncident,IncidentDate\nAmara,,{age},{on}\n")
+    (row,), _ = read(path, AGE_MAPPING)
+    assert not row.quarantined and row.record is not None
+    assert (row.record.dob_earliest, row.record.dob_latest) == (None, None)
+    assert (rule, field, row.number) in [(f.rule, f.field, f.row) for f in row.findings]
+    finding = next(f for f in row.findings if f.rule == rule)
+    assert "loads without the age" in finding.fix and age not in finding.message
+
+
+def test_an_age_needs_the_date_it_was_true() -> None:
+    record = {"forename": "Forename", "age": "AgeAtIncident"}
+    problems = mapping_problems({**AGE_MAPPING, "record": record})
+    assert problems == ["record.age: give age and age_on (the date the age was true) together"]

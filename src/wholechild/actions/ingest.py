@@ -318,6 +318,8 @@ class _BatchWriter:
                 "preferred_surname": record.preferred_surname,
                 "former_surname": record.former_surname,
                 "date_of_birth": record.date_of_birth,
+                "dob_earliest": record.dob_earliest,
+                "dob_latest": record.dob_latest,
                 "sex_raw": record.sex,
                 "ethnicity_raw": record.ethnicity,
                 "nhs_number_raw": record.nhs_number,

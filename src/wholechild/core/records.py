@@ -68,6 +68,9 @@ class SourceRecordIn:
     preferred_surname: str | None = None
     former_surname: str | None = None
     date_of_birth: date | None = None
+    # The window of possible dates of birth when the source gives an age, not a date of birth.
+    dob_earliest: date | None = None
+    dob_latest: date | None = None
     sex: str | None = None  # raw code as received
     ethnicity: str | None = None  # raw code as received
     nhs_number: str | None = None

@@ -7,6 +7,7 @@ quarantined. CSV rows are numbered by data row; XLSX rows by sheet row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any, Final
 
 import yaml
 
+from wholechild.core.age import MAX_AGE, DobWindow, dob_window
 from wholechild.core.codes import normalise_ethnicity, normalise_sex
+from wholechild.core.normalise import parse_date
 from wholechild.core.records import (
     AddressIn,
     EventIn,
@@ -55,8 +58,11 @@ TEXT_FIELDS: Final = (
     "former_surname",
     "preferred_surname",
 )
+# ``age`` is the child's age in whole years on the date in ``age_on``: together they give a
+# window of possible dates of birth, for sources that record an age instead (police).
+AGE_FIELDS: Final = ("age", "age_on")
 RECORD_FIELDS: Final = frozenset(
-    {*TEXT_FIELDS, "date_of_birth", "sex", "ethnicity", "postcode", "address_line"}
+    {*TEXT_FIELDS, *AGE_FIELDS, "date_of_birth", "sex", "ethnicity", "postcode", "address_line"}
 )
 EVENT_FIELDS: Final = frozenset({"event_type", "start_date", "end_date", "code", "details"})
 
@@ -79,6 +85,8 @@ def _record_problems(record: object) -> list[str]:
     ]
     for key, value in record.items():
         problems += _column_problems(f"record.{key}", value)
+    if bool(record.get("age")) != bool(record.get("age_on")):
+        problems.append("record.age: give age and age_on (the date the age was true) together")
     return problems
 
 
@@ -243,11 +251,44 @@ def _record(
     if "ethnicity" in columns:
         known = lambda v: normalise_ethnicity(v) is not None  # noqa: E731
         record.ethnicity = code_field(values, columns["ethnicity"], known, number, findings)
+    window = _age_window(columns, values, number, findings)
+    if window is not None:
+        record.dob_earliest, record.dob_latest = window.earliest, window.latest
     postcode = text_field(values, columns.get("postcode"))
     line = text_field(values, columns.get("address_line"))
     if postcode or line:
         record.addresses.append(AddressIn(postcode=postcode, line=line))
     return record
+
+
+_WHOLE_NUMBER: Final = re.compile(r"\d{1,3}")
+
+
+def _age_finding(rule: str, message: str, fix: str, number: int, field: str) -> Finding:
+    return Finding(rule, message, f"{fix}; the row loads without the age", row=number, field=field)
+
+
+def _age_window(
+    columns: dict[str, str], values: dict[str, str], number: int, findings: list[Finding]
+) -> DobWindow | None:
+    """The window of dates of birth an age on a date allows; a finding when it cannot be used."""
+    age_column, on_column = columns.get("age"), columns.get("age_on")
+    raw = text_field(values, age_column)
+    if raw is None or age_column is None or on_column is None:
+        return None
+    if not _WHOLE_NUMBER.fullmatch(raw) or int(raw) > MAX_AGE:
+        fix = f"write the age in whole years, 0 to {MAX_AGE}"
+        findings.append(
+            _age_finding("age.range", f"{age_column} is not an age", fix, number, age_column)
+        )
+        return None
+    on = parse_date(text_field(values, on_column))
+    if on is None:
+        message = f"{age_column} cannot be used: {on_column} is empty or not a real date"
+        fix = f"fill in {on_column}, the date the age was true, as DD/MM/YYYY"
+        findings.append(_age_finding("age.no_date", message, fix, number, on_column))
+        return None
+    return dob_window(int(raw), on)
 
 
 def _events(

@@ -40,6 +40,11 @@ COLUMNS: Final = (
     "surname_mp",  # Metaphone of the surname
     "dob",  # 'YYYY-MM-DD'
     "dob_swapped",  # the date of birth with day and month swapped, when that is a date
+    # The possible dates of birth: the date of birth itself when known, else the window an age
+    # on a date gives (core/age.py); and the window's end plus a year, for ages off by one.
+    "dob_earliest",
+    "dob_latest",
+    "dob_latest_wide",
     "sex",
     "nhs_number",  # only when the check digit is valid
     "upns",  # list: current and former UPNs with valid check letters
@@ -72,6 +77,8 @@ def _records(engine: Engine) -> pd.DataFrame:
         r.preferred_surname,
         r.former_surname,
         r.date_of_birth,
+        r.dob_earliest,
+        r.dob_latest,
         r.sex,
         r.nhs_number,
         r.nhs_number_check,
@@ -154,6 +161,7 @@ def _add_birth_and_identifiers(records: pd.DataFrame, out: pd.DataFrame) -> None
     dobs = pd.to_datetime(records["date_of_birth"], errors="coerce")
     out["dob"] = [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in dobs]
     out["dob_swapped"] = [_swapped(d) for d in dobs]
+    _add_dob_window(records, out)
     out["sex"] = records["sex"]
     out["nhs_number"] = [
         n if check == "valid" else None
@@ -164,6 +172,25 @@ def _add_birth_and_identifiers(records: pd.DataFrame, out: pd.DataFrame) -> None
     out["upn"] = [u[0] if u else None for u in out["upns"]]
     out["la_child_id"] = records["la_child_id"]
     out["police_ref"] = records["police_ref"]
+
+
+def _add_dob_window(records: pd.DataFrame, out: pd.DataFrame) -> None:
+    known = out["dob"].notna()
+    earliest = _iso_dates(records["dob_earliest"]).where(~known, out["dob"])
+    latest = _iso_dates(records["dob_latest"]).where(~known, out["dob"])
+    wide = pd.to_datetime(latest, errors="coerce") + pd.DateOffset(years=1)
+    out["dob_earliest"] = earliest
+    out["dob_latest"] = latest
+    out["dob_latest_wide"] = [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in wide]
+
+
+def _iso_dates(values: pd.Series) -> pd.Series:
+    parsed = pd.to_datetime(values, errors="coerce")
+    return pd.Series(
+        [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in parsed],
+        index=values.index,
+        dtype=object,
+    )
 
 
 def _add_addresses(records: pd.DataFrame, addresses: pd.DataFrame, out: pd.DataFrame) -> None:

@@ -5,6 +5,8 @@ Every choice here is written for an auditor as much as for Splink:
   in common (a middle name used day to day), by parts (double-barrelled and former surnames),
   reversed (forename and surname swapped), by spelling distance and by sound;
 - dates of birth exactly, with day and month swapped, one keystroke apart, in the same month;
+- where a record has an age on a date instead of a date of birth, the window of dates of birth
+  it allows, against the other record's date of birth or window;
 - address history as ONE comparison (latest postcode, any postcode in common, any district in
   common): separate per-field address comparisons make EM fail when families move;
 - identifiers (NHS number, UPN, LA child id, police person reference) as strong evidence, not
@@ -117,6 +119,43 @@ def dob_comparison() -> ComparisonCreator:
     )
 
 
+# An age on a date is right for the child unless the adult giving it was wrong (ages given at a
+# scene are sometimes a year out); EM never sees these pairs (it trains on blocks where both
+# records have a date of birth), so m is fixed from that account. u is learnt from random pairs:
+# it depends on the ages of the council's children.
+WINDOW_M: Final = {"in": 0.95, "near": 0.04, "outside": 0.01}
+
+
+def dob_window_comparison() -> ComparisonCreator:
+    """Only where a record has an age and no date of birth: with two dates of birth the
+    date of birth comparison holds all the evidence, and it must not be counted twice."""
+    return cl.CustomComparison(
+        output_column_name="dob_window",
+        comparison_description="Date of birth window from an age: in or overlapping, a year out",
+        comparison_levels=[
+            _sql(
+                '"dob_earliest_l" IS NULL OR "dob_earliest_r" IS NULL '
+                'OR ("dob_l" IS NOT NULL AND "dob_r" IS NOT NULL)',
+                "no age window, or two dates of birth",
+            ).configure(is_null_level=True),
+            _sql(
+                '"dob_earliest_l" <= "dob_latest_r" AND "dob_earliest_r" <= "dob_latest_l"',
+                "date of birth in the age window (or windows overlap)",
+            ).configure(m_probability=WINDOW_M["in"], fix_m_probability=True),
+            _sql(
+                '"dob_earliest_l" <= "dob_latest_wide_r" '
+                'AND "dob_earliest_r" <= "dob_latest_wide_l"',
+                "within a year of the age window",
+            ).configure(m_probability=WINDOW_M["near"], fix_m_probability=True),
+            cll.ElseLevel().configure(
+                label_for_charts="more than a year outside the age window",
+                m_probability=WINDOW_M["outside"],
+                fix_m_probability=True,
+            ),
+        ],
+    )
+
+
 def address_comparison() -> ComparisonCreator:
     return cl.CustomComparison(
         output_column_name="address",
@@ -208,6 +247,7 @@ def comparisons(
         forename_comparison(),
         surname_comparison(),
         dob_comparison(),
+        dob_window_comparison(),
         sex_comparison(),
         identifier_comparison(
             "nhs_number",
@@ -258,6 +298,14 @@ def blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
         block_on("postcode", "surname_mp"),
         block_on("postcode", "first_name_key"),
         block_on("postcode", "forename_mp"),
+        # A record with an age and no date of birth: surname sound and a year of its window.
+        *(
+            {
+                "blocking_rule": f"l.surname_mp = r.surname_mp AND substr(l.{end}, 1, 4) = "
+                f"substr(r.{end}, 1, 4) AND (l.dob IS NULL OR r.dob IS NULL)"
+            }
+            for end in ("dob_earliest", "dob_latest")
+        ),
     ]
 
 

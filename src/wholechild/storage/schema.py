@@ -155,6 +155,9 @@ class SourceRecord(Provenance, Base):
     preferred_surname: Mapped[str | None] = mapped_column(String(128), info=IDENTIFYING)
     former_surname: Mapped[str | None] = mapped_column(String(128), info=IDENTIFYING)
     date_of_birth: Mapped[date | None] = mapped_column(Date, info=IDENTIFYING)
+    # Derived from an age on a date (core/age.py) when the source gives no date of birth.
+    dob_earliest: Mapped[date | None] = mapped_column(Date, info=IDENTIFYING)
+    dob_latest: Mapped[date | None] = mapped_column(Date, info=IDENTIFYING)
     sex_raw: Mapped[str | None] = mapped_column(String(16), info=IDENTIFYING)
     ethnicity_raw: Mapped[str | None] = mapped_column(String(16), info=SPECIAL)
     nhs_number_raw: Mapped[str | None] = mapped_column(String(32), info=IDENTIFYING)
@@ -292,6 +295,25 @@ class AuditCheckpoint(Base):
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
     key_id: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
     signature: Mapped[str] = mapped_column(Text, info=OPERATIONAL)
+
+
+class AuditNote(Base):
+    """Free text written with an audit entry (a break-glass justification, a reason), kept
+    beside the chain so that it can be erased: the entry's details hold only its SHA-256
+    (``<kind>_sha256``). Erasing sets ``text`` to NULL and ``erased_at``; the hash stays.
+    """
+
+    __tablename__ = "audit_note"
+    __table_args__ = (CheckConstraint("text IS NOT NULL OR erased_at IS NOT NULL", name="erased"),)
+
+    audit_event_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_event.id"), primary_key=True, info=OPERATIONAL
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True, info=OPERATIONAL)
+    # Written by staff: it may name a child or describe their circumstances.
+    text: Mapped[str | None] = mapped_column(Text, info=SPECIAL)
+    sha256: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info=OPERATIONAL)
 
 
 class UserAccount(Base):

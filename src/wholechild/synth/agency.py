@@ -219,7 +219,8 @@ events:
 """
 POLICE_MAPPING: Final = """\
 # Column mapping for police_notifications.csv (see docs/mapping.md). Written by `wholechild synth`.
-# Notifications often carry an age instead of a date of birth: AgeAtIncident is kept in details.
+# Notifications often carry an age instead of a date of birth: the age on the incident date
+# gives linkage a window of possible dates of birth (and AgeAtIncident is kept in details).
 # The source key is the police system's person reference for the child (blank when the child
 # was not matched to a police person record); the notification's own reference is an event detail.
 source_system: synthetic_police_encompass
@@ -230,6 +231,8 @@ record:
   forename: ChildForename
   surname: ChildSurname
   date_of_birth: DOB
+  age: AgeAtIncident
+  age_on: IncidentDate
   postcode: Postcode
   address_line: Address
 events:
