@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from test_access_matrix import seed
-from wholechild.access import decide
+from wholechild.access import Decision, decide
 from wholechild.actions.agreements import end_agreement, record_agreement
 from wholechild.core.access import Category, Principal, Purpose, Role
 from wholechild.governance.agreements import Agreement
@@ -81,17 +81,25 @@ def test_an_agreement_that_has_ended_opens_nothing(store: Engine) -> None:
     assert shown_categories(store, POLICE, seeded.person_id) == {"police"}
 
 
-def test_the_refusal_names_the_missing_agreement_and_break_glass_does_not_open_it() -> None:
+def test_the_refusal_names_the_missing_agreement_and_a_justified_break_glass_opens_it() -> None:
     from wholechild.access import Resource
 
     record = Resource("Record", "r", Category.SOCIAL_CARE)
-    decision = decide(
-        HEALTH,
-        "view_record",
-        record,
-        purpose=ENQUIRY,
-        justification="urgent: child at risk of significant harm tonight",
-        agreements=[],
-    )
-    assert not decision.allowed
-    assert "data-sharing agreement" in decision.reasons[0]
+
+    def health_sees(justification: str | None) -> Decision:
+        return decide(
+            HEALTH, "view_record", record, purpose=ENQUIRY, justification=justification,
+            agreements=[],
+        )  # fmt: skip
+
+    refused = health_sees(None)
+    assert not refused.allowed and refused.break_glass_possible
+    assert "data-sharing agreement" in refused.reasons[0]
+    assert "justification" in health_sees("too short").reasons[0]
+    opened = health_sees("urgent: child at risk of significant harm tonight")
+    assert opened.allowed and opened.break_glass
+    sealed = Resource("Record", "r", Category.SOCIAL_CARE, True)
+    assert not decide(
+        HEALTH, "view_record", sealed, purpose=ENQUIRY,
+        justification="urgent: child at risk of significant harm tonight", agreements=[],
+    ).allowed  # fmt: skip

@@ -182,7 +182,7 @@ def decide(
         or resource.kind != "Record"
     ):
         return decision
-    return _within_agreements(principal, resource, purpose, decision, agreements)
+    return _within_agreements(principal, resource, purpose, decision, agreements, justification)
 
 
 def _within_agreements(
@@ -191,7 +191,11 @@ def _within_agreements(
     purpose: Purpose | None,
     decision: Decision,
     agreements: Sequence[Agreement],
+    justification: str | None,
 ) -> Decision:
+    """``decision`` (allowed by the policy) within the agreements; where none covers the
+    record, a practitioner's justified break-glass still opens it (flagged), as it opens what
+    the policy withholds: the same rule whichever of the two withholds the record."""
     category = resource.category or Category.OTHER
     if partner_allows(
         agreements,
@@ -201,13 +205,20 @@ def _within_agreements(
     ):
         return decision
     staff, data = CATEGORY_LABELS[principal.agency], CATEGORY_LABELS[category]
-    return Decision(
-        False,
-        (
-            f"no data-sharing agreement in force lets {staff} staff see {data} records "
-            "for this purpose",
-        ),
+    why = (
+        f"no data-sharing agreement in force lets {staff} staff see {data} records for this purpose"
     )
+    glass_opens = principal.role.value in PRACTITIONERS and not resource.sealed
+    if glass_opens and _justified(justification):
+        reasons = (*decision.reasons, f"break-glass: {why}; a written justification was given")
+        return Decision(True, reasons, break_glass=True)
+    if glass_opens:
+        why += (
+            f"; a break-glass justification must be at least {MIN_JUSTIFICATION} characters"
+            if justification is not None
+            else " without a written break-glass justification"
+        )
+    return Decision(False, (why,), break_glass_possible=glass_opens)
 
 
 @lru_cache(maxsize=65_536)
