@@ -14,6 +14,7 @@ Every route of the app must be classified in ``READS`` or ``WRITES`` below: a ne
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -369,8 +370,16 @@ def _leaks(body: str, hidden: list[Record], shown: list[Record] | None = None) -
     """Ids of hidden records in ``body``, and their identifying values that no shown record of
     the same child also holds (the same name held by a visible record is no leak)."""
     visible = {v for r in shown or [] for v in r.values}
+
+    def leaked(value: str) -> bool:
+        # A whole word on the page that no visible value contains ("Jenkins" is no leak where
+        # a shown record is "Jenkins-Hall": the page shows the shown record's value).
+        if any(value in v for v in visible):
+            return False
+        return re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", body) is not None
+
     return [f"record {r.id}" for r in hidden if r.id in body] + [
-        f"{v!r} of record {r.id}" for r in hidden for v in r.values - visible if v in body
+        f"{v!r} of record {r.id}" for r in hidden for v in r.values if leaked(v)
     ]
 
 
