@@ -140,6 +140,17 @@ class SourceRecord(Provenance, Base):
         Index("ix_source_record_system_key", "source_system", "source_key"),
         Index("ix_source_record_nhs", "nhs_number"),
         Index("ix_source_record_upn", "upn"),
+        # Search (wholechild.read.search; migration 0009): names, date of birth, identifiers.
+        Index("ix_source_record_forename", "forename"),
+        Index("ix_source_record_middle_names", "middle_names"),
+        Index("ix_source_record_surname", "surname"),
+        Index("ix_source_record_preferred_surname", "preferred_surname"),
+        Index("ix_source_record_former_surname", "former_surname"),
+        Index("ix_source_record_dob", "date_of_birth"),
+        Index("ix_source_record_former_upn", "former_upn_raw"),
+        Index("ix_source_record_uln", "uln"),
+        Index("ix_source_record_la_child_id", "la_child_id"),
+        Index("ix_source_record_police_ref", "police_ref"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, info=OPERATIONAL)
