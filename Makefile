@@ -11,13 +11,14 @@ NODE_STAMP := node_modules/.package-lock.json
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup browser demo demo-data serve-demo serve test test-all check bench clean
+.PHONY: help setup browser demo demo-data serve-demo serve test test-all check bench screenshots clean
 
 help:
 	@echo "make demo      set up, synthesise a council, load and link it (SQLite), serve it on 127.0.0.1:8000"
 	@echo "make test      set up and run the tests (PostgreSQL tests skip unless it is reachable)"
 	@echo "make test-all  the tests including slow suites"
 	@echo "make check     ruff + mypy"
+	@echo "make screenshots  the main pages, on a small synthetic council, as PNGs in docs/screenshots/"
 	@echo "make bench     synth/ingest throughput; linkage at 100k vs a Splink baseline; FEBRL; drafting; everyday use (search, child page, audit, SAR, extract, retention)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -82,6 +83,12 @@ bench: setup
 	$(BIN)/python bench/febrl.py
 	$(BIN)/python bench/drafting.py --cases 60
 	$(BIN)/python bench/everyday.py --children 10000
+	$(BIN)/python bench/web_load.py --children 100000
+
+# Full-page PNGs of the main pages into docs/screenshots/ (a small synthetic council, served on a
+# free loopback port, photographed by Debian's chromium through Playwright).
+screenshots: setup browser
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
