@@ -48,6 +48,8 @@ def main() -> None:
             env=env,
             capture_output=True,
         )
+        agreements = ["agreements", "load", str(council / "agreements.yaml")]
+        subprocess.run([*wc, *agreements], check=True, env=env, capture_output=True)
         subprocess.run([*wc, "ingest", str(council)], check=True, env=env, capture_output=True)
         truth = str(council / "truth")
         _, ours_s, ours_gb = timed([*wc, "link", "--truth", truth], env)

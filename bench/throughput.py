@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -52,6 +54,11 @@ def store(kind: str, folder: Path) -> Iterator[str]:
 def ingest_all(url: str, council: Path) -> tuple[float, int]:
     engine = make_engine(url)
     migrate(engine)
+    # Partners' files load only under an agreement in force (not timed).
+    load = [str(Path(sys.executable).parent / "wholechild"), "agreements", "load"]
+    env = {**os.environ, "WHOLECHILD_DATABASE_URL": url}
+    subprocess.run([*load, str(council / "agreements.yaml")], check=True, env=env,
+                   capture_output=True)  # fmt: skip
     rows = 0
     start = time.perf_counter()
     for planned in plan_files([council], mapping=None, source_system=None):
