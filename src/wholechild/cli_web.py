@@ -25,10 +25,12 @@ console = Console()
 
 
 def _store(settings: Settings) -> Any:
+    from wholechild.audit.checkpoint import enable_automatic_checkpoints
     from wholechild.storage.db import make_engine, migrate
 
     engine = make_engine(settings.database_url)
     migrate(engine)
+    enable_automatic_checkpoints(engine, settings)
     return engine
 
 
@@ -37,6 +39,9 @@ def serve(
         str | None, typer.Option(help="Address to listen on (WHOLECHILD_HOST).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (WHOLECHILD_PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one a core serves most).")
+    ] = 1,
 ) -> None:
     """Serve the web app and its JSON API (the store is migrated first)."""
     import uvicorn
@@ -44,10 +49,17 @@ def serve(
     from wholechild.web.app import create_app
 
     settings = load_settings()
-    app = create_app(settings, _store(settings))
+    engine = _store(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
+    options: dict[str, Any] = {"log_level": "warning", "server_header": False}
+    app = create_app(settings, engine)  # here, so a configuration problem is a clear error
     console.print(f"wholechild is serving on http://{bind_host}:{bind_port} (Ctrl+C stops it)")
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", server_header=False)
+    if workers == 1:
+        uvicorn.run(app, host=bind_host, port=bind_port, **options)
+        return
+    engine.dispose()  # each worker opens its own (settings come from the environment)
+    factory = "wholechild.web.app:app_from_environment"
+    uvicorn.run(factory, factory=True, workers=workers, host=bind_host, port=bind_port, **options)
 
 
 def _read_password(password_stdin: bool) -> str:

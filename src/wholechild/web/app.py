@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from wholechild.errors import ConfigurationError
-from wholechild.settings import Settings
+from wholechild.settings import Settings, load_settings
 from wholechild.storage.db import make_engine
 from wholechild.web.oidc import build_client, oidc_enabled
 from wholechild.web.problems import InternalErrors, install_error_handlers
@@ -81,3 +81,15 @@ def _include_routers(app: FastAPI) -> None:
     for module in (auth, pages, search, children, review, admin, dashboards, governance, ehcp):
         app.include_router(module.router)
     app.include_router(api.router)
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the environment's settings, its store signing audit checkpoints: the factory
+    each worker process calls under ``wholechild serve --workers N`` (the store is migrated
+    once, by ``serve``, before the workers start)."""
+    from wholechild.audit.checkpoint import enable_automatic_checkpoints
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    enable_automatic_checkpoints(engine, settings)
+    return create_app(settings, engine)
