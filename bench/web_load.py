@@ -129,10 +129,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], folder: Path) -> Iterator[str]:
+def server(env: dict[str, str], folder: Path, workers: int = 1) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    args = [str(BIN / "wholechild"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    args = [str(BIN / "wholechild"), "serve", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers)]  # fmt: skip
     process = subprocess.Popen(args, env=env, cwd=folder, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -267,10 +268,11 @@ def run_load(url: str, folder: Path, env: dict[str, str], args: argparse.Namespa
     sample = draw_sample(url, 2000)
     print(f"sample: {len(sample.person_ids):,} persons, {len(sample.names):,} names, "
           f"{len(sample.dobs):,} dates of birth, {len(sample.identifiers):,} ids")  # fmt: skip
-    with server(env, folder) as base:
+    with server(env, folder, args.workers) as base:
         clients = [signed_in_client(base) for _ in range(args.clients)]
         print(f"\n{args.clients} clients, {args.seconds:.0f} s a scenario "
-              f"(after {args.warmup:.0f} s warm-up), {os.cpu_count()} cores\n")  # fmt: skip
+              f"(after {args.warmup:.0f} s warm-up), {args.workers} server workers, "
+              f"{os.cpu_count()} cores\n")  # fmt: skip
         print("| scenario | requests | errors | req/s | p50 ms | p95 ms | p99 ms | target |")
         print("|---|---|---|---|---|---|---|---|")
         chosen = args.scenarios.split(",") if args.scenarios else None
@@ -291,6 +293,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="measured time a scenario")
     parser.add_argument("--warmup", type=float, default=3, help="uncounted seconds first")
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="`wholechild serve --workers`")
     parser.add_argument("--reuse-url", help="a store with a linked council: skip the build")
     parser.add_argument("--scenarios", help="comma-separated names (default: all)")
     args = parser.parse_args()
